@@ -1,0 +1,20 @@
+// Capped exponential backoff with jitter, and a sleep that a shutdown can cut short.
+
+export function backoffMs(attempt: number, baseMs = 100, capMs = 5000): number {
+  const exp = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 16));
+  return Math.floor(exp / 2 + Math.random() * (exp / 2));
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts. Never rejects. */
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,213 @@
+// The bridge: the whole data path of a CDR, top to bottom —
+//   take (Redis list → processing list) → decode → encode → publish (Kafka, confirmed) → ack.
+// At every instant a CDR is in exactly one place: the source list, the processing list, the
+// dead-letter list, or confirmed in Kafka and gone from Redis.
+
+import type { Framer } from '../codec/framing';
+import type { Cdr } from '../codec/cdr';
+import { decodePayload } from '../codec/decode-payload';
+import { NotLeaderError } from '../errors';
+import type { Logger } from '../log';
+import type { KafkaSink, OutMessage } from '../sink/kafka-sink';
+import type { Lease } from '../source/lease';
+import type { AckResult, Refused, ReliableList } from '../source/reliable-list';
+import { backoffMs, pause } from './backoff';
+import { Leadership } from './leadership';
+import { silentObserver, type BridgeObserver } from './observer';
+
+export interface BridgeSettings {
+  batchSize: number;
+  takeBlockMs: number;
+  maxPayloadBytes: number;
+  kafkaKeyField: keyof Cdr;
+}
+
+export interface BridgeParts {
+  list: ReliableList;
+  lease: Lease;
+  sink: KafkaSink;
+  framer: Framer;
+}
+
+interface EncodedBatch {
+  messages: OutMessage[];
+  /** Raw items behind `messages`, removed from the processing list once Kafka confirms. */
+  published: Buffer[];
+  refused: Refused[];
+  takenAt: number;
+}
+
+export class Bridge {
+  private readonly stopSignal = new AbortController();
+  private readonly leadership: Leadership;
+
+  constructor(
+    private readonly parts: BridgeParts,
+    private readonly settings: BridgeSettings,
+    private readonly log: Logger,
+    private readonly observer: BridgeObserver = silentObserver,
+  ) {
+    this.leadership = new Leadership(parts.lease, log, () => observer.role('standby'));
+  }
+
+  get stopped(): boolean {
+    return this.stopping;
+  }
+
+  private get stopping(): boolean {
+    return this.stopSignal.signal.aborted;
+  }
+
+  /** Stop taking; run() finishes and acks the batch in flight, then resolves. */
+  stop(): void {
+    if (this.stopping) return;
+    this.log.info('stop requested: finishing the batch in flight');
+    this.observer.role('stopping');
+    this.stopSignal.abort();
+  }
+
+  /** Leads (or stands by) until stop(); never throws for an outage, only waits it out. */
+  async run(): Promise<void> {
+    const { list, lease } = this.parts;
+    while (!this.stopping) {
+      if (!(await this.leadership.waitUntilLeader(this.stopSignal.signal))) break;
+      this.observer.role('leader');
+      this.leadership.startRenewing();
+      try {
+        await this.recover();
+        while (!this.stopping && lease.isHeld()) {
+          const raws = await list.take(this.settings.batchSize, this.settings.takeBlockMs, lease.token);
+          if (raws.length === 0) continue;
+          const { remaining } = await this.deliver(raws);
+          // More in flight than this (sole) batch: a deposed leader's BLMOVE landed an item.
+          if (remaining > 0) await this.recover();
+        }
+      } catch (err) {
+        if (!(err instanceof NotLeaderError)) throw err;
+        this.log.warn({ reason: err.message }, 'no longer the leader: batch left in the processing list for the next leader');
+      } finally {
+        this.leadership.stopRenewing();
+      }
+      if (!this.stopping) {
+        this.observer.role('standby');
+        this.log.warn('lease lapsed: standing by');
+      }
+    }
+    await this.leadership.release().catch((err: Error) => this.log.warn({ err: err.message }, 'could not release the lease; it will expire'));
+    this.observer.role('stopped');
+  }
+
+  /**
+   * Publishes whatever the processing list holds — a previous run's batch, or strays — before
+   * anything new. Items the topic already has (the crash came after the broker confirmed)
+   * are acked without a second copy.
+   */
+  private async recover(): Promise<void> {
+    const items = await this.parts.list.inFlight();
+    if (items.length === 0) return;
+    const known = await this.readBack(items.length);
+    this.log.info({ count: items.length, alreadyInKafka: known.size }, 'recovering CDRs left in flight');
+    let skipped = 0;
+    for (let i = 0; i < items.length; i += this.settings.batchSize) {
+      const result = await this.deliver(items.slice(i, i + this.settings.batchSize), known);
+      skipped += result.skipped;
+    }
+    this.observer.recovered(items.length, skipped);
+  }
+
+  /** decode → encode → publish → ack for one batch, oldest first. */
+  private async deliver(raws: Buffer[], alreadyInKafka?: Set<string>): Promise<AckResult & { skipped: number }> {
+    const batch = this.encode(raws, Date.now());
+    const fresh = alreadyInKafka ? batch.messages.filter((m) => !alreadyInKafka.has(m.cdrId)) : batch.messages;
+    if (fresh.length > 0) await this.publishConfirmed(fresh, batch.takenAt);
+    const result = await this.ack(batch.published, batch.refused);
+    if (batch.refused.length > 0) {
+      this.observer.deadLettered(result.deadLettered);
+      this.log.warn({ count: batch.refused.length, first: batch.refused[0]?.reason }, 'dead-lettered undecodable CDRs');
+    }
+    return { ...result, skipped: batch.messages.length - fresh.length };
+  }
+
+  private encode(raws: readonly Buffer[], takenAt: number): EncodedBatch {
+    const { framer } = this.parts;
+    const keyField = this.settings.kafkaKeyField;
+    const out: EncodedBatch = { messages: [], published: [], refused: [], takenAt };
+    for (const raw of raws) {
+      const decoded = decodePayload(raw, takenAt, { maxPayloadBytes: this.settings.maxPayloadBytes });
+      if (!decoded.ok) {
+        out.refused.push({ raw, reason: decoded.reason });
+        continue;
+      }
+      const key = decoded.cdr[keyField];
+      out.messages.push({ key: key === null ? null : String(key), value: framer.encode(decoded.cdr), cdrId: decoded.cdr.cdr_id });
+      out.published.push(raw);
+    }
+    return out;
+  }
+
+  /**
+   * Sends until the broker confirms. One batch is in flight at a time: kafkajs's idempotent
+   * producer breaks under concurrent sends (tulios/kafkajs#598), and it keeps per-key order.
+   * After a failed send its outcome is unknown, so the next attempt first reads back the topic
+   * and drops what arrived.
+   */
+  private async publishConfirmed(messages: OutMessage[], takenAt: number): Promise<void> {
+    const { sink, lease } = this.parts;
+    let pending = messages;
+    for (let attempt = 0; ; attempt++) {
+      // A deposed leader must not publish: the new leader is recovering these very items.
+      if (!lease.isHeld()) throw new NotLeaderError('lease lapsed before the batch was confirmed');
+      try {
+        if (attempt > 0) {
+          await sink.connect();
+          const known = await sink.recentIds(pending.length + this.settings.batchSize);
+          pending = pending.filter((m) => !known.has(m.cdrId));
+        }
+        const started = Date.now();
+        if (pending.length > 0) await sink.publish(pending);
+        const done = Date.now();
+        this.observer.published(pending.length, done - started, pending.map(() => done - takenAt));
+        if (attempt > 0) {
+          this.observer.kafkaUp(true);
+          this.log.info({ attempts: attempt + 1 }, 'kafka is back: batch confirmed');
+        }
+        return;
+      } catch (err) {
+        if (attempt === 0) {
+          this.observer.kafkaUp(false);
+          this.log.warn({ err: (err as Error).message, batch: pending.length }, 'kafka publish failed: holding the batch and taking nothing new; retrying');
+        }
+        this.observer.retried('publish');
+        await sink.reset();
+        await pause(backoffMs(attempt, 200, 10000), undefined);
+      }
+    }
+  }
+
+  private async readBack(count: number): Promise<Set<string>> {
+    for (let attempt = 0; ; attempt++) {
+      if (!this.parts.lease.isHeld()) throw new NotLeaderError('lease lapsed while reading back the topic');
+      try {
+        await this.parts.sink.connect();
+        return await this.parts.sink.recentIds(count + this.settings.batchSize);
+      } catch (err) {
+        if (attempt === 0) this.log.warn({ err: (err as Error).message }, 'cannot read back the topic yet; retrying');
+        this.observer.retried('connect');
+        await pause(backoffMs(attempt, 200, 10000));
+      }
+    }
+  }
+
+  /** Acks until Redis answers: the batch is in Kafka, so it must leave the processing list. */
+  private async ack(published: Buffer[], refused: Refused[]): Promise<AckResult> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.parts.list.ack(published, refused);
+      } catch (err) {
+        if (attempt === 0) this.log.warn({ err: (err as Error).message }, 'ack failed; retrying (the batch is already in Kafka)');
+        this.observer.retried('ack');
+        await pause(backoffMs(attempt));
+      }
+    }
+  }
+}

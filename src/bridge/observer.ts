@@ -1,0 +1,24 @@
+// What the bridge reports as it works. The ops module turns it into Prometheus metrics and
+// readiness; the bridge itself knows nothing of HTTP or prom-client.
+
+export type Role = 'starting' | 'standby' | 'leader' | 'stopping' | 'stopped';
+
+export interface BridgeObserver {
+  role(role: Role): void;
+  redisUp(up: boolean): void;
+  kafkaUp(up: boolean): void;
+  published(count: number, publishMs: number, ageMs: readonly number[]): void;
+  deadLettered(count: number): void;
+  recovered(count: number, alreadyInKafka: number): void;
+  retried(operation: 'publish' | 'ack' | 'take' | 'connect'): void;
+}
+
+export const silentObserver: BridgeObserver = {
+  role: () => undefined,
+  redisUp: () => undefined,
+  kafkaUp: () => undefined,
+  published: () => undefined,
+  deadLettered: () => undefined,
+  recovered: () => undefined,
+  retried: () => undefined,
+};

@@ -1,0 +1,84 @@
+// `cdr-bridge status`: where the CDRs are right now — list lengths, how long the oldest item
+// has been in flight, who leads, and the topic's partitions and end offsets.
+
+import { Command } from 'commander';
+import { createLogger } from '../../log';
+import { kafkaClient } from '../../sink/kafka-sink';
+import { Lease } from '../../source/lease';
+import { connectRedis } from '../../source/redis-connection';
+import { inFlightSinceKey } from '../../source/reliable-list';
+import { configOf, withSettings } from '../options';
+
+export interface Status {
+  source: { key: string; length: number };
+  processing: { key: string; length: number; oldestAgeMs: number | null };
+  deadLetter: { key: string; length: number };
+  lease: { key: string; holder: string | null; pid: number | null; sinceMs: number | null; expiresInMs: number | null };
+  topic: { name: string; partitions: { partition: number; low: string; high: string }[]; records: number } | { name: string; error: string };
+}
+
+export function statusCommand(): Command {
+  return withSettings(new Command('status'))
+    .description('show list lengths, the oldest item in flight, the leader, and the topic\'s offsets')
+    .option('--json', 'print JSON for scripts')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const config = configOf(cmd);
+      const log = createLogger('error');
+      const redis = connectRedis(config, 'cdr-bridge-status', log, { failFast: true });
+      let status: Status;
+      try {
+        await redis.connect();
+        const [source, processing, deadLetter, since, holder, serverTime] = await Promise.all([
+          redis.llen(config.sourceKey),
+          redis.llen(config.processingKey),
+          redis.llen(config.deadLetterKey),
+          redis.get(inFlightSinceKey(config.processingKey)),
+          Lease.holder(redis, config.leaseKey),
+          redis.time(),
+        ]);
+        const now = Number(serverTime[0]) * 1000 + Math.floor(Number(serverTime[1]) / 1000);
+        status = {
+          source: { key: config.sourceKey, length: source },
+          processing: { key: config.processingKey, length: processing, oldestAgeMs: processing > 0 && since ? now - Number(since) : null },
+          deadLetter: { key: config.deadLetterKey, length: deadLetter },
+          lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null },
+          topic: await topicStatus(config, log),
+        };
+      } finally {
+        redis.disconnect();
+      }
+      process.stdout.write(opts.json ? `${JSON.stringify(status)}\n` : formatStatus(status));
+    });
+}
+
+async function topicStatus(config: Parameters<typeof kafkaClient>[0] & { kafkaTopic: string }, log: ReturnType<typeof createLogger>): Promise<Status['topic']> {
+  const admin = kafkaClient(config, log, { retry: { retries: 2 } }).admin();
+  try {
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(config.kafkaTopic);
+    const partitions = offsets.map((p) => ({ partition: p.partition, low: p.low, high: p.high })).sort((a, b) => a.partition - b.partition);
+    return { name: config.kafkaTopic, partitions, records: partitions.reduce((a, p) => a + Number(BigInt(p.high) - BigInt(p.low)), 0) };
+  } catch (err) {
+    return { name: config.kafkaTopic, error: (err as Error).message };
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+function formatStatus(s: Status): string {
+  const age = (ms: number | null): string => (ms === null ? '-' : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
+  const rows: [string, string, string][] = [
+    ['source', s.source.key, String(s.source.length)],
+    ['processing', s.processing.key, `${s.processing.length} (oldest in flight: ${age(s.processing.oldestAgeMs)})`],
+    ['dead letters', s.deadLetter.key, String(s.deadLetter.length)],
+    ['leader', s.lease.key, s.lease.holder ? `${s.lease.holder} pid ${s.lease.pid}, since ${new Date(s.lease.sinceMs ?? 0).toISOString()}, lease expires in ${age(s.lease.expiresInMs)}` : 'none (no bridge is leading)'],
+  ];
+  if ('error' in s.topic) rows.push(['topic', s.topic.name, `unreachable: ${s.topic.error}`]);
+  else {
+    rows.push(['topic', s.topic.name, `${s.topic.records} records in ${s.topic.partitions.length} partitions`]);
+    for (const p of s.topic.partitions) rows.push(['', `  partition ${p.partition}`, `offsets ${p.low}..${p.high}`]);
+  }
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  return `${rows.map((r) => `${r[0].padEnd(w0)}  ${r[1].padEnd(w1)}  ${r[2]}`).join('\n')}\n`;
+}

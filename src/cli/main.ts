@@ -1,0 +1,40 @@
+// The cdr-bridge command line: one subcommand per file under commands/.
+
+import { Command, CommanderError } from 'commander';
+import { runCommand } from './commands/run';
+import { simulateCommand } from './commands/simulate';
+import { statusCommand } from './commands/status';
+import { tailCommand } from './commands/tail';
+import { exitCodeOf, reportFailure } from './exit';
+
+export function program(): Command {
+  const program = new Command('cdr-bridge')
+    .description('Moves the Enigma dialler\'s CDRs from its Redis list into Kafka as Avro, and lets operators inspect and replay them.')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError();
+  program.addCommand(runCommand());
+  program.addCommand(statusCommand());
+  program.addCommand(tailCommand());
+  program.addCommand(simulateCommand());
+  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError();
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed the problem (or the help / version, with exit code 0).
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    reportFailure(err);
+    return exitCodeOf(err);
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,77 @@
+// One typed, validated, frozen Config from (lowest to highest precedence) defaults, a .env
+// file, the environment and CLI flags. Nothing else in the bridge reads process.env.
+
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors';
+import { readDotenv } from './dotenv';
+import { InvalidValue, SETTINGS, redactUrl, type SettingName } from './settings';
+
+type Parsed<K extends SettingName> = ReturnType<(typeof SETTINGS)[K]['parse']>;
+
+export type Config = {
+  readonly [K in SettingName]: K extends 'processingKey' | 'deadLetterKey' | 'leaseKey' ? string : Parsed<K>;
+};
+
+export interface ConfigSources {
+  env?: NodeJS.ProcessEnv;
+  /** Flag values keyed by setting name (as commander gives them, camelCased). */
+  flags?: Partial<Record<SettingName, string | undefined>>;
+  /** Path of the .env file; read when it exists. */
+  dotenvPath?: string;
+}
+
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? {};
+  const dotenv = sources.dotenvPath ? readDotenv(sources.dotenvPath) : {};
+  const out: Record<string, unknown> = {};
+  for (const [name, setting] of Object.entries(SETTINGS) as [SettingName, (typeof SETTINGS)[SettingName]][]) {
+    let raw = sources.flags?.[name] ?? env[setting.env] ?? dotenv[setting.env];
+    // <NAME>_FILE lets secrets come from a mounted file instead of the environment.
+    const fileVar = `${setting.env}_FILE`;
+    if (raw === undefined && 'secret' in setting && setting.secret) {
+      const file = env[fileVar] ?? dotenv[fileVar];
+      if (file !== undefined) {
+        try {
+          raw = readFileSync(file, 'utf8').trim();
+        } catch (err) {
+          throw new ConfigError(fileVar, `cannot read "${file}": ${(err as Error).message}`);
+        }
+      }
+    }
+    raw ??= 'fallback' in setting ? setting.fallback : undefined;
+    if (raw === undefined) {
+      out[name] = undefined;
+      continue;
+    }
+    try {
+      out[name] = setting.parse(raw);
+    } catch (err) {
+      if (err instanceof InvalidValue) throw new ConfigError(setting.env, err.message);
+      throw err;
+    }
+  }
+  const source = out.sourceKey as string;
+  out.processingKey ??= `${source}:processing`;
+  out.deadLetterKey ??= `${source}:deadletter`;
+  out.leaseKey ??= `${source}:lease`;
+  const keys = [out.sourceKey, out.processingKey, out.deadLetterKey, out.leaseKey];
+  if (new Set(keys).size !== keys.length) {
+    throw new ConfigError('CDR_PROCESSING_KEY', 'the source, processing, dead-letter and lease keys must all differ');
+  }
+  return Object.freeze(out) as Config;
+}
+
+/** The config as it is safe to log or print: secrets redacted. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, setting] of Object.entries(SETTINGS) as [SettingName, (typeof SETTINGS)[SettingName]][]) {
+    const value = config[name];
+    if (value === undefined) continue;
+    if ('secret' in setting && setting.secret) {
+      out[name] = typeof value === 'string' && /^[a-z]+:\/\//.test(value) ? redactUrl(value) : '***';
+    } else {
+      out[name] = value;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,109 @@
+// The table of every setting: its environment variable, CLI flag, default and validator.
+// config.ts turns this table plus env/.env/flags into one frozen Config; the CLI registers
+// the flags from it, and the README's configuration table is written from it.
+
+export type Parser<T> = (raw: string) => T;
+
+export interface Setting<T = unknown> {
+  readonly env: string;
+  readonly flag: string;
+  readonly describe: string;
+  /** Default as text; undefined means "derived" (see config.ts) or "unset". */
+  readonly fallback?: string;
+  readonly parse: Parser<T>;
+  readonly secret?: boolean;
+}
+
+/** Thrown by parsers; config.ts wraps it in a ConfigError naming the setting. */
+export class InvalidValue extends Error {}
+
+export const integer = (min: number, max: number): Parser<number> => (raw) => {
+  if (!/^-?[0-9]+$/.test(raw.trim())) throw new InvalidValue(`must be an integer, got "${raw}"`);
+  const n = Number(raw.trim());
+  if (n < min || n > max) throw new InvalidValue(`must be between ${min} and ${max}, got ${n}`);
+  return n;
+};
+
+export const text: Parser<string> = (raw) => {
+  if (raw.trim() === '') throw new InvalidValue('must not be empty');
+  return raw.trim();
+};
+
+export const optionalText: Parser<string | undefined> = (raw) => (raw.trim() === '' ? undefined : raw.trim());
+
+export const oneOf = <T extends string>(...values: T[]): Parser<T> => (raw) => {
+  const v = raw.trim().toLowerCase() as T;
+  if (!values.includes(v)) throw new InvalidValue(`must be one of ${values.join(', ')}, got "${raw}"`);
+  return v;
+};
+
+export const bool: Parser<boolean> = (raw) => {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new InvalidValue(`must be true or false, got "${raw}"`);
+};
+
+export const url = (...protocols: string[]): Parser<string> => (raw) => {
+  let u: URL;
+  try {
+    u = new URL(raw.trim());
+  } catch {
+    throw new InvalidValue(`is not a URL: "${redactUrl(raw)}"`);
+  }
+  if (!protocols.includes(u.protocol)) {
+    throw new InvalidValue(`must start with ${protocols.map((p) => `${p}//`).join(' or ')}, got "${u.protocol}//"`);
+  }
+  return raw.trim();
+};
+
+export const hostPortList: Parser<string[]> = (raw) => {
+  const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) throw new InvalidValue('must list at least one host:port');
+  for (const item of items) {
+    const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})$/.exec(item);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+      throw new InvalidValue(`"${item}" is not host:port`);
+    }
+  }
+  return items;
+};
+
+/** Replaces the password (and any user) of a URL with "***" so it can be logged. */
+export function redactUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return raw.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}
+
+export const SETTINGS = {
+  redisUrl: { env: 'REDIS_URL', flag: 'redis-url', fallback: 'redis://127.0.0.1:6379', parse: url('redis:', 'rediss:'), describe: 'Redis the dialler writes to (redis:// or rediss:// for TLS; password in the URL or REDIS_PASSWORD)', secret: true },
+  redisPassword: { env: 'REDIS_PASSWORD', flag: 'redis-password', parse: optionalText, describe: 'Redis password, if not in REDIS_URL', secret: true },
+  sourceKey: { env: 'CDR_SOURCE_KEY', flag: 'source-key', fallback: 'enigma:notifications:campaigns', parse: text, describe: 'the list the dialler LPUSHes CDRs to' },
+  processingKey: { env: 'CDR_PROCESSING_KEY', flag: 'processing-key', parse: text, describe: 'list holding CDRs in flight (default <source>:processing)' },
+  deadLetterKey: { env: 'CDR_DEADLETTER_KEY', flag: 'deadletter-key', parse: text, describe: 'list of CDRs that could not be decoded, with reasons (default <source>:deadletter)' },
+  leaseKey: { env: 'CDR_LEASE_KEY', flag: 'lease-key', parse: text, describe: 'key of the leader lease (default <source>:lease)' },
+  leaseTtlMs: { env: 'LEASE_TTL_MS', flag: 'lease-ttl-ms', fallback: '10000', parse: integer(1000, 600000), describe: 'how long the leader lease lives without renewal; a standby takes over within this' },
+  kafkaBrokers: { env: 'KAFKA_BROKERS', flag: 'kafka-brokers', fallback: '127.0.0.1:9092', parse: hostPortList, describe: 'comma-separated bootstrap brokers' },
+  kafkaTopic: { env: 'KAFKA_TOPIC', flag: 'kafka-topic', fallback: 'enigma.cdrs', parse: text, describe: 'topic the CDRs are published to' },
+  kafkaClientId: { env: 'KAFKA_CLIENT_ID', flag: 'kafka-client-id', fallback: 'cdr-bridge', parse: text, describe: 'Kafka client id' },
+  kafkaKeyField: { env: 'KAFKA_KEY_FIELD', flag: 'kafka-key-field', fallback: 'internal_call_ref', parse: oneOf('internal_call_ref', 'custom_call_ref', 'campaign_ref', 'client_number', 'dial_number', 'cdr_id'), describe: 'CDR field used as the message key (per-key order is kept)' },
+  kafkaCompression: { env: 'KAFKA_COMPRESSION', flag: 'kafka-compression', fallback: 'none', parse: oneOf('none', 'gzip'), describe: 'compression of produced batches' },
+  kafkaCreateTopic: { env: 'KAFKA_CREATE_TOPIC', flag: 'kafka-create-topic', fallback: 'true', parse: bool, describe: 'create the topic at start when it does not exist' },
+  kafkaTopicPartitions: { env: 'KAFKA_TOPIC_PARTITIONS', flag: 'kafka-topic-partitions', fallback: '3', parse: integer(1, 10000), describe: 'partitions of the topic when the bridge creates it' },
+  kafkaMaxRequestBytes: { env: 'KAFKA_MAX_REQUEST_BYTES', flag: 'kafka-max-request-bytes', fallback: '900000', parse: integer(1024, 100 * 1024 * 1024), describe: 'a batch is sent in several requests when its messages exceed this many bytes (keep under the broker\'s message.max.bytes)' },
+  batchSize: { env: 'BATCH_SIZE', flag: 'batch-size', fallback: '500', parse: integer(1, 5000), describe: 'most CDRs taken and published in one batch' },
+  takeBlockMs: { env: 'TAKE_BLOCK_MS', flag: 'take-block-ms', fallback: '1000', parse: integer(10, 60000), describe: 'how long one BLMOVE waits for a CDR before looping (bounds shutdown latency)' },
+  maxPayloadBytes: { env: 'MAX_PAYLOAD_BYTES', flag: 'max-payload-bytes', fallback: '262144', parse: integer(64, 64 * 1024 * 1024), describe: 'larger payloads are dead-lettered (a CDR is a few hundred bytes)' },
+  shutdownTimeoutMs: { env: 'SHUTDOWN_TIMEOUT_MS', flag: 'shutdown-timeout-ms', fallback: '10000', parse: integer(100, 600000), describe: 'on SIGTERM/SIGINT, how long to finish the batch in flight before giving up' },
+  logLevel: { env: 'LOG_LEVEL', flag: 'log-level', fallback: 'info', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), describe: 'pino log level' },
+  httpPort: { env: 'HTTP_PORT', flag: 'http-port', fallback: '9464', parse: integer(0, 65535), describe: 'port of /metrics, /healthz, /readyz (0 picks a free port)' },
+  httpHost: { env: 'HTTP_HOST', flag: 'http-host', fallback: '127.0.0.1', parse: text, describe: 'bind address of the HTTP endpoints' },
+  schemaRegistryUrl: { env: 'SCHEMA_REGISTRY_URL', flag: 'schema-registry-url', parse: optionalText, describe: 'Confluent-compatible schema registry; when set, messages use the Confluent wire format', secret: true },
+} satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;

@@ -1,0 +1,50 @@
+// Typed errors: every failure the bridge reports on purpose carries a code and the exit code
+// the CLI maps it to (1 runtime failure, 2 usage or configuration error).
+
+export abstract class BridgeError extends Error {
+  abstract readonly code: string;
+  abstract readonly exitCode: 1 | 2;
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** A setting is missing or malformed; the message names the setting. */
+export class ConfigError extends BridgeError {
+  readonly code = 'CONFIG';
+  readonly exitCode = 2;
+  constructor(readonly setting: string, problem: string) {
+    super(`${setting}: ${problem}`);
+  }
+}
+
+/** The command line itself is wrong (unknown argument, missing operand). */
+export class UsageError extends BridgeError {
+  readonly code = 'USAGE';
+  readonly exitCode = 2;
+}
+
+/** A Redis key the bridge owns holds a value of the wrong type; nothing was touched. */
+export class WrongKeyTypeError extends BridgeError {
+  readonly code = 'WRONG_KEY_TYPE';
+  readonly exitCode = 1;
+  constructor(readonly key: string, readonly actual: string, expected = 'list') {
+    super(`Redis key "${key}" holds a ${actual}, not a ${expected}; refusing to touch it`);
+  }
+}
+
+/** This process lost (or never held) the lease: it must not move or ack anything. */
+export class NotLeaderError extends BridgeError {
+  readonly code = 'NOT_LEADER';
+  readonly exitCode = 1;
+}
+
+/** A runtime operation failed in a way the operator must see (the CLI prints one line). */
+export class OperationError extends BridgeError {
+  readonly code: string;
+  readonly exitCode = 1;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}

@@ -1,0 +1,140 @@
+// The Kafka side: one idempotent producer, acks from all in-sync replicas, and one send in
+// flight at a time. Also reads back the topic's most recent records, so a batch whose fate
+// is unknown (a crash or an error after sending) can be checked instead of sent twice.
+
+import { CompressionTypes, Kafka, Partitioners, type Admin, type Producer, type Message, type KafkaConfig } from 'kafkajs';
+import type { Logger } from '../log';
+import { kafkaLogCreator } from './kafka-logger';
+import { readToEnd } from './topic-reader';
+
+export interface OutMessage {
+  key: string | null;
+  value: Buffer;
+  /** The CDR's stable id; sent as header `cdr-id` so consumers and read-back can dedupe. */
+  cdrId: string;
+}
+
+export interface SinkSettings {
+  kafkaBrokers: readonly string[];
+  kafkaTopic: string;
+  kafkaClientId: string;
+  kafkaCompression: 'none' | 'gzip';
+  kafkaCreateTopic: boolean;
+  kafkaTopicPartitions: number;
+  kafkaMaxRequestBytes: number;
+}
+
+export const CDR_ID_HEADER = 'cdr-id';
+
+export function kafkaClient(settings: Pick<SinkSettings, 'kafkaBrokers' | 'kafkaClientId'>, log: Logger, extra: Partial<KafkaConfig> = {}): Kafka {
+  return new Kafka({
+    clientId: settings.kafkaClientId,
+    brokers: [...settings.kafkaBrokers],
+    logCreator: kafkaLogCreator(log),
+    connectionTimeout: 3000,
+    requestTimeout: 30000,
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 3000 },
+    ...extra,
+  });
+}
+
+export class KafkaSink {
+  private readonly kafka: Kafka;
+  private producer: Producer | undefined;
+  private readonly compression: CompressionTypes;
+
+  constructor(
+    private readonly settings: SinkSettings,
+    private readonly log: Logger,
+  ) {
+    this.kafka = kafkaClient(settings, log);
+    this.compression = settings.kafkaCompression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  }
+
+  get topic(): string {
+    return this.settings.kafkaTopic;
+  }
+
+  /** Connects the producer and makes sure the topic exists. Throws when the broker is unreachable. */
+  async connect(): Promise<void> {
+    await this.ensureTopic();
+    if (!this.producer) {
+      // kafkajs's idempotent producer keeps correct sequence numbers only with one request in
+      // flight (tulios/kafkajs#598), which is also what keeps per-key order across retries.
+      this.producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+    }
+    await this.producer.connect();
+  }
+
+  private async ensureTopic(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const topics = await admin.listTopics();
+      if (topics.includes(this.topic)) return;
+      if (!this.settings.kafkaCreateTopic) {
+        throw new Error(`topic "${this.topic}" does not exist and KAFKA_CREATE_TOPIC is false`);
+      }
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: this.topic, numPartitions: this.settings.kafkaTopicPartitions }] });
+      this.log.info({ topic: this.topic, partitions: this.settings.kafkaTopicPartitions }, 'created topic');
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /**
+   * Publishes the messages in order and resolves once the broker has confirmed all of them
+   * (acks=-1). Messages above the request size limit go in further sends, one after another.
+   */
+  async publish(messages: readonly OutMessage[]): Promise<void> {
+    const producer = this.producer;
+    if (!producer) throw new Error('KafkaSink.publish before connect');
+    let chunk: Message[] = [];
+    let bytes = 0;
+    for (const m of messages) {
+      const size = m.value.length + (m.key?.length ?? 0) + 100;
+      if (chunk.length > 0 && bytes + size > this.settings.kafkaMaxRequestBytes) {
+        await producer.send({ topic: this.topic, acks: -1, compression: this.compression, messages: chunk });
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push({ key: m.key, value: m.value, headers: { [CDR_ID_HEADER]: m.cdrId } });
+      bytes += size;
+    }
+    if (chunk.length > 0) await producer.send({ topic: this.topic, acks: -1, compression: this.compression, messages: chunk });
+  }
+
+  /**
+   * The `cdr-id` headers of the last `perPartition` records of every partition: what the
+   * broker already holds of a batch whose outcome the bridge could not see.
+   */
+  async recentIds(perPartition: number): Promise<Set<string>> {
+    const ids = new Set<string>();
+    await readToEnd(this.kafka, this.topic, { lastPerPartition: perPartition }, (m) => {
+      const id = m.headers[CDR_ID_HEADER];
+      if (id !== undefined) ids.add(id.toString());
+    });
+    return ids;
+  }
+
+  async disconnect(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    await producer?.disconnect();
+  }
+
+  /** Drops the producer (after an error of unknown outcome) so the next connect starts clean. */
+  async reset(): Promise<void> {
+    await this.disconnect().catch(() => undefined);
+  }
+
+  admin(): Admin {
+    return this.kafka.admin();
+  }
+}
+

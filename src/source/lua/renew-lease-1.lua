@@ -1,0 +1,19 @@
+--[[
+  Extends the leader lease, only if the caller still holds it.
+
+  Input:
+    KEYS[1] lease key
+    ARGV[1] lease token of the caller
+    ARGV[2] new time to live, ms
+
+  Output: 1 when renewed, 0 when the lease is someone else's or gone.
+]]
+local leaseKey = KEYS[1]
+local token = ARGV[1]
+local ttlMs = ARGV[2]
+
+if redis.call('GET', leaseKey) == token then
+  redis.call('PEXPIRE', leaseKey, ttlMs)
+  return 1
+end
+return 0

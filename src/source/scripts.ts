@@ -1,0 +1,46 @@
+// Loads the reliable list's Lua scripts (src/source/lua/<name>-<numberOfKeys>.lua) once and
+// installs them on a connection as commands; ioredis runs them with EVALSHA.
+
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import type Redis from 'ioredis';
+
+// Compiled to dist/src/source/, the .lua files stay in src/source/lua/.
+const LUA_DIR = path.resolve(__dirname, '../../../src/source/lua');
+
+interface ScriptFile {
+  name: string;
+  numberOfKeys: number;
+  lua: string;
+}
+
+let cache: ScriptFile[] | undefined;
+
+function scriptFiles(): ScriptFile[] {
+  cache ??= readdirSync(LUA_DIR)
+    .filter((f) => f.endsWith('.lua'))
+    .map((f) => {
+      const m = /^(.+)-(\d+)\.lua$/.exec(f);
+      if (!m) throw new Error(`Lua script ${f} is not named <name>-<numberOfKeys>.lua`);
+      const name = (m[1] as string).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+      return { name, numberOfKeys: Number(m[2]), lua: readFileSync(path.join(LUA_DIR, f), 'utf8') };
+    });
+  return cache;
+}
+
+/** The script commands as installed on a connection (Buffer variants keep bytes exact). */
+export interface ScriptCommands {
+  takeBuffer(source: string, processing: string, lease: string, since: string, max: number, token: string): Promise<Buffer[]>;
+  ack(processing: string, deadLetter: string, since: string, ...args: (Buffer | string | number)[]): Promise<[number, number, number]>;
+  renewLease(lease: string, token: string, ttlMs: number): Promise<number>;
+  releaseLease(lease: string, token: string): Promise<number>;
+}
+
+export type ScriptedRedis = Redis & ScriptCommands;
+
+export function installScripts(redis: Redis): ScriptedRedis {
+  for (const s of scriptFiles()) {
+    if (!(s.name in redis)) redis.defineCommand(s.name, { numberOfKeys: s.numberOfKeys, lua: s.lua });
+  }
+  return redis as ScriptedRedis;
+}

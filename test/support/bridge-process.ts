@@ -1,0 +1,100 @@
+// Runs `./bin/cdr-bridge <command>` as a real process, as an operator would, and collects its
+// JSON log lines. Every process started here is killed when the test process exits.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '../../..');
+export const BIN = path.join(ROOT, 'bin/cdr-bridge');
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+export interface LogLine {
+  level: string;
+  msg: string;
+  [k: string]: unknown;
+}
+
+export class BridgeProcess {
+  readonly logs: LogLine[] = [];
+  stderr = '';
+  stdout = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly child: ChildProcess;
+  private exitedFlag = false;
+
+  constructor(args: string[], env: Record<string, string>) {
+    this.child = spawn(BIN, args, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    live.add(this.child);
+    let partial = '';
+    this.child.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      this.stderr += text;
+      partial += text;
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        try {
+          this.logs.push(JSON.parse(line) as LogLine);
+        } catch {
+          // not a log line (e.g. a one-line CLI error): kept in stderr
+        }
+      }
+    });
+    this.child.stdout!.on('data', (chunk: Buffer) => {
+      this.stdout += chunk.toString();
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.on('exit', (code, signal) => {
+        this.exitedFlag = true;
+        live.delete(this.child);
+        resolve({ code, signal });
+      });
+    });
+  }
+
+  static run(env: Record<string, string>, extraArgs: string[] = []): BridgeProcess {
+    return new BridgeProcess(['run', ...extraArgs], env);
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get running(): boolean {
+    return !this.exitedFlag;
+  }
+
+  /** Resolves with the first log line whose msg contains `text`. */
+  async waitForLog(text: string, timeoutMs = 60000): Promise<LogLine> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = this.logs.find((l) => typeof l.msg === 'string' && l.msg.includes(text));
+      if (line) return line;
+      if (!this.running) throw new Error(`bridge exited before logging "${text}"; stderr:\n${this.stderr.slice(-3000)}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for log "${text}"; stderr:\n${this.stderr.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    if (this.running) this.child.kill(signal);
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    this.kill(signal);
+    return this.exited;
+  }
+}
+
+/** Runs a CLI command to completion; returns exit code, stdout and stderr. */
+export async function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 120000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = new BridgeProcess(args, env);
+  const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+  const { code } = await p.exited;
+  clearTimeout(timer);
+  return { code, stdout: p.stdout, stderr: p.stderr };
+}

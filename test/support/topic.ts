@@ -1,0 +1,43 @@
+// The tests' independent reader: everything a topic holds, decoded with the schema file.
+
+import type { Kafka } from 'kafkajs';
+import { decodeMessage } from '../../src/codec/framing';
+import type { Cdr } from '../../src/codec/cdr';
+import { readToEnd } from '../../src/sink/topic-reader';
+
+export interface TopicRecord {
+  partition: number;
+  offset: bigint;
+  key: string | null;
+  cdrIdHeader: string | undefined;
+  value: Buffer;
+  cdr: Cdr;
+}
+
+export async function readTopic(kafka: Kafka, topic: string): Promise<TopicRecord[]> {
+  const out: TopicRecord[] = [];
+  await readToEnd(kafka, topic, { timeoutMs: 120000 }, (m) => {
+    const value = m.value ?? Buffer.alloc(0);
+    out.push({ partition: m.partition, offset: BigInt(m.offset), key: m.key?.toString() ?? null, cdrIdHeader: m.headers['cdr-id']?.toString(), value, cdr: decodeMessage(value) });
+  });
+  return out;
+}
+
+/** Waits until the topic holds at least `count` records, then returns all of them. */
+export async function readTopicUntil(kafka: Kafka, topic: string, count: number, timeoutMs = 120000): Promise<TopicRecord[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
+      const total = offsets.reduce((a, p) => a + Number(BigInt(p.offset) - BigInt(p.low)), 0);
+      if (total >= count) break;
+      if (Date.now() > deadline) throw new Error(`topic ${topic} holds ${total} records, expected ${count}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  return readTopic(kafka, topic);
+}
