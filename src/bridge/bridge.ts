@@ -5,13 +5,13 @@
 
 import type { Framer } from '../codec/framing';
 import type { Cdr } from '../codec/cdr';
-import { decodePayload } from '../codec/decode-payload';
 import { NotLeaderError } from '../errors';
 import type { Logger } from '../log';
 import type { KafkaSink, OutMessage } from '../sink/kafka-sink';
 import type { Lease } from '../source/lease';
 import type { AckResult, Refused, ReliableList } from '../source/reliable-list';
 import { backoffMs, pause } from './backoff';
+import { encodeBatch } from './encode-batch';
 import { Leadership } from './leadership';
 import { silentObserver, type BridgeObserver } from './observer';
 
@@ -27,14 +27,6 @@ export interface BridgeParts {
   lease: Lease;
   sink: KafkaSink;
   framer: Framer;
-}
-
-interface EncodedBatch {
-  messages: OutMessage[];
-  /** Raw items behind `messages`, removed from the processing list once Kafka confirms. */
-  published: Buffer[];
-  refused: Refused[];
-  takenAt: number;
 }
 
 export class Bridge {
@@ -77,7 +69,11 @@ export class Bridge {
         await this.recover();
         while (!this.stopping && lease.isHeld()) {
           const raws = await list.take(this.settings.batchSize, this.settings.takeBlockMs, lease.token);
-          if (raws.length === 0) continue;
+          if (raws.length === 0) {
+            // Idle: the moment to notice a stray a deposed leader's BLMOVE landed after our last ack.
+            if ((await list.inFlightCount()) > 0) await this.recover();
+            continue;
+          }
           const { remaining } = await this.deliver(raws);
           // More in flight than this (sole) batch: a deposed leader's BLMOVE landed an item.
           if (remaining > 0) await this.recover();
@@ -117,7 +113,7 @@ export class Bridge {
 
   /** decode → encode → publish → ack for one batch, oldest first. */
   private async deliver(raws: Buffer[], alreadyInKafka?: Set<string>): Promise<AckResult & { skipped: number }> {
-    const batch = this.encode(raws, Date.now());
+    const batch = encodeBatch(raws, Date.now(), this.parts.framer, this.settings);
     const fresh = alreadyInKafka ? batch.messages.filter((m) => !alreadyInKafka.has(m.cdrId)) : batch.messages;
     if (fresh.length > 0) await this.publishConfirmed(fresh, batch.takenAt);
     const result = await this.ack(batch.published, batch.refused);
@@ -126,23 +122,6 @@ export class Bridge {
       this.log.warn({ count: batch.refused.length, first: batch.refused[0]?.reason }, 'dead-lettered undecodable CDRs');
     }
     return { ...result, skipped: batch.messages.length - fresh.length };
-  }
-
-  private encode(raws: readonly Buffer[], takenAt: number): EncodedBatch {
-    const { framer } = this.parts;
-    const keyField = this.settings.kafkaKeyField;
-    const out: EncodedBatch = { messages: [], published: [], refused: [], takenAt };
-    for (const raw of raws) {
-      const decoded = decodePayload(raw, takenAt, { maxPayloadBytes: this.settings.maxPayloadBytes });
-      if (!decoded.ok) {
-        out.refused.push({ raw, reason: decoded.reason });
-        continue;
-      }
-      const key = decoded.cdr[keyField];
-      out.messages.push({ key: key === null ? null : String(key), value: framer.encode(decoded.cdr), cdrId: decoded.cdr.cdr_id });
-      out.published.push(raw);
-    }
-    return out;
   }
 
   /**

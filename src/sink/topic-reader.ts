@@ -55,7 +55,12 @@ export async function readToEnd(kafka: Kafka, topic: string, options: ReadOption
       fail = reject;
     });
     const timer = setTimeout(() => fail(new Error(`reading ${topic} to its end took over ${timeoutMs} ms`)), timeoutMs);
-    await consumer.subscribe({ topic, fromBeginning: true });
+    // Start at "latest" so nothing is fetched before the seeks below move each partition to
+    // where the read begins; seek() is only accepted once the group is joined.
+    await consumer.subscribe({ topic, fromBeginning: false });
+    const removeJoinListener = consumer.on(consumer.events.GROUP_JOIN, () => {
+      for (const [partition, from] of starts) consumer.seek({ topic, partition, offset: from.toString() });
+    });
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
@@ -71,12 +76,11 @@ export async function readToEnd(kafka: Kafka, topic: string, options: ReadOption
         if (ends.size === 0) finish();
       },
     });
-    // seek() is only allowed once run() has started; it wins over the group's start offset.
-    for (const [partition, from] of starts) consumer.seek({ topic, partition, offset: from.toString() });
     try {
       await finished;
     } finally {
       clearTimeout(timer);
+      removeJoinListener();
     }
   } finally {
     await consumer.disconnect().catch(() => undefined);

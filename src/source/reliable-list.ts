@@ -114,6 +114,10 @@ export class ReliableList {
     return items.reverse();
   }
 
+  async inFlightCount(): Promise<number> {
+    return this.redis.llen(this.keys.processing);
+  }
+
   async lengths(): Promise<{ source: number; processing: number; deadLetter: number }> {
     const [source, processing, deadLetter] = await Promise.all([
       this.redis.llen(this.keys.source),
