@@ -1,0 +1,26 @@
+# cdr-bridge: a small, non-root image. Build stage compiles the TypeScript; the runtime stage
+# carries only production dependencies, the compiled code, the Lua scripts and the schema.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY src ./src
+COPY schemas ./schemas
+RUN mkdir -p test bench && npx tsc -p tsconfig.json
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist/src ./dist/src
+COPY src/source/lua ./src/source/lua
+COPY schemas ./schemas
+COPY bin ./bin
+USER node
+EXPOSE 9464
+ENV HTTP_HOST=0.0.0.0
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD node -e "require('http').get('http://127.0.0.1:'+(process.env.HTTP_PORT||9464)+'/healthz',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
+ENTRYPOINT ["./bin/cdr-bridge"]
+CMD ["run"]
