@@ -4,15 +4,16 @@
 
 import Redis, { type RedisOptions } from 'ioredis';
 import type { Logger } from '../log';
+import { endpointOptions, redisTarget, type RedisEndpointSettings } from './redis-endpoint';
 
-export interface RedisSettings {
-  redisUrl: string;
-  redisPassword?: string | undefined;
-}
+/** Every field of the endpoint is required (if undefined) so no caller drops TLS or auth by accident. */
+export type RedisSettings = RedisEndpointSettings;
 
 export interface ConnectOptions {
   /** For one-shot CLI commands: give up after a few attempts instead of waiting forever. */
   failFast?: boolean;
+  /** Told every time the connection becomes ready (true) or is lost (false); for readiness. */
+  onState?: (up: boolean) => void;
 }
 
 export function connectRedis(settings: RedisSettings, name: string, log: Logger, opts: ConnectOptions = {}): Redis {
@@ -24,15 +25,23 @@ export function connectRedis(settings: RedisSettings, name: string, log: Logger,
     connectTimeout: 5000,
     retryStrategy: (attempt) => (opts.failFast && attempt > 3 ? null : Math.min(100 * 2 ** Math.min(attempt, 6), 5000)),
     ...(settings.redisPassword ? { password: settings.redisPassword } : {}),
+    ...endpointOptions(settings, log),
   };
   const redis = new Redis(settings.redisUrl, options);
   let down = false;
+  let everReady = false;
   redis.on('error', (err: Error) => {
+    opts.onState?.(false);
     if (down) return;
     down = true;
-    log.warn({ connection: name, err: err.message }, 'redis connection lost; reconnecting');
+    const at = redisTarget(settings);
+    if (everReady) log.warn({ connection: name, redis: at, err: err.message }, 'redis connection lost; reconnecting');
+    else log.warn({ connection: name, redis: at, err: err.message }, `redis unreachable at ${at}; retrying`);
   });
+  redis.on('close', () => opts.onState?.(false));
   redis.on('ready', () => {
+    everReady = true;
+    opts.onState?.(true);
     if (!down) return;
     down = false;
     log.info({ connection: name }, 'redis connection restored');

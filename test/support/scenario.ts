@@ -25,6 +25,8 @@ export class Scenario {
       KAFKA_TOPIC_PARTITIONS: '3',
       HTTP_PORT: '0',
       LEASE_TTL_MS: '3000',
+      // Single-object framing unless a test asks for the registry (the stack may run one).
+      SCHEMA_REGISTRY_URL: '',
       ...extra,
     };
   }
