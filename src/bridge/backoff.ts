@@ -18,3 +18,19 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/**
+ * Runs `fn` until it succeeds, backing off between attempts. Errors `isFatal` accepts are
+ * rethrown at once (a wrong key type does not heal); the first failure is reported once.
+ */
+export async function untilSuccess<T>(fn: () => Promise<T>, opts: { isFatal?: (err: unknown) => boolean; onFirstFailure?: (err: Error) => void; signal?: AbortSignal } = {}): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (opts.isFatal?.(err) || opts.signal?.aborted) throw err;
+      if (attempt === 0) opts.onFirstFailure?.(err as Error);
+      await pause(backoffMs(attempt), opts.signal);
+    }
+  }
+}

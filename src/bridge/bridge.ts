@@ -60,24 +60,12 @@ export class Bridge {
 
   /** Leads (or stands by) until stop(); never throws for an outage, only waits it out. */
   async run(): Promise<void> {
-    const { list, lease } = this.parts;
     while (!this.stopping) {
       if (!(await this.leadership.waitUntilLeader(this.stopSignal.signal))) break;
       this.observer.role('leader');
       this.leadership.startRenewing();
       try {
-        await this.recover();
-        while (!this.stopping && lease.isHeld()) {
-          const raws = await list.take(this.settings.batchSize, this.settings.takeBlockMs, lease.token);
-          if (raws.length === 0) {
-            // Idle: the moment to notice a stray a deposed leader's BLMOVE landed after our last ack.
-            if ((await list.inFlightCount()) > 0) await this.recover();
-            continue;
-          }
-          const { remaining } = await this.deliver(raws);
-          // More in flight than this (sole) batch: a deposed leader's BLMOVE landed an item.
-          if (remaining > 0) await this.recover();
-        }
+        await this.lead();
       } catch (err) {
         if (!(err instanceof NotLeaderError)) throw err;
         this.log.warn({ reason: err.message }, 'no longer the leader: batch left in the processing list for the next leader');
@@ -91,6 +79,45 @@ export class Bridge {
     }
     await this.leadership.release().catch((err: Error) => this.log.warn({ err: err.message }, 'could not release the lease; it will expire'));
     this.observer.role('stopped');
+  }
+
+  /** The leader's loop: recover what is in flight, then take and deliver batch after batch. */
+  private async lead(): Promise<void> {
+    const { list, lease } = this.parts;
+    let recoverFirst = true;
+    let failing = false;
+    let attempt = 0;
+    while (!this.stopping && lease.isHeld()) {
+      try {
+        if (recoverFirst) {
+          await this.recover();
+          recoverFirst = false;
+        }
+        const raws = await list.take(this.settings.batchSize, this.settings.takeBlockMs, lease.token);
+        if (raws.length > 0) {
+          const { remaining } = await this.deliver(raws);
+          // More in flight than this (sole) batch: a deposed leader's BLMOVE landed an item.
+          recoverFirst = remaining > 0;
+        } else {
+          // Idle: the moment to notice a stray that landed after our last ack.
+          recoverFirst = (await list.inFlightCount()) > 0;
+        }
+        if (failing) {
+          failing = false;
+          attempt = 0;
+          this.log.info('redis commands work again');
+        }
+      } catch (err) {
+        if (err instanceof NotLeaderError) throw err;
+        // A reconnecting client can reject a command whose effect is unknown (a take whose
+        // reply was lost moved items all the same): recover the processing list before going on.
+        if (!failing) this.log.warn({ err: (err as Error).message }, 'redis command failed; retrying, recovering anything in flight first');
+        failing = true;
+        recoverFirst = true;
+        this.observer.retried('take');
+        await pause(backoffMs(attempt++), this.stopSignal.signal);
+      }
+    }
   }
 
   /**
