@@ -1,0 +1,154 @@
+// The bridge's Prometheus metrics: a BridgeObserver that counts and times what the bridge
+// reports, on a registry of its own (never prom-client's global one), plus the list lengths
+// read at scrape time and the process defaults. It also keeps the state GET /readyz reports.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BridgeObserver, Role } from '../bridge/observer';
+import { ReadinessState, type Readiness } from './readiness';
+
+export interface ListLengths {
+  source: number;
+  processing: number;
+}
+
+export interface MetricsOptions {
+  /** Reads LLEN of the source and processing lists (e.g. `() => list.lengths()`); once per scrape. */
+  listLengths?: () => Promise<ListLengths>;
+  /** A scrape waits at most this long for the lengths, then reports the last values it has. */
+  lengthsTimeoutMs?: number;
+  /** Process metrics (CPU, memory, event loop lag, GC); on unless false. */
+  defaultMetrics?: boolean;
+}
+
+type Operation = Parameters<BridgeObserver['retried']>[0];
+
+const PREFIX = 'cdr_bridge_';
+const ROLES: readonly Role[] = ['starting', 'standby', 'leader', 'stopping', 'stopped'];
+const OPERATIONS: readonly Operation[] = ['publish', 'ack', 'take', 'connect'];
+/** 0.5 ms (a small batch on loopback) to 30 s (a batch held through a broker restart). */
+const SECONDS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export class BridgeMetrics implements BridgeObserver {
+  readonly registry = new Registry();
+  private readonly state = new ReadinessState();
+  private readonly publishedTotal: Counter;
+  private readonly deadLetteredTotal: Counter;
+  private readonly recoveredTotal: Counter;
+  private readonly recoveredKnownTotal: Counter;
+  private readonly retries: Counter<'operation'>;
+  private readonly roleGauge: Gauge<'role'>;
+  private readonly sourceBacklog: Gauge;
+  private readonly inFlight: Gauge;
+  private readonly batchSeconds: Histogram;
+  private readonly ageSeconds: Histogram;
+  private readonly listLengths: (() => Promise<ListLengths>) | undefined;
+  private readonly lengthsTimeoutMs: number;
+  /** The LLEN call under way, shared by both gauges of a scrape and never more than one. */
+  private lengthsCall: Promise<void> | undefined;
+
+  constructor(options: MetricsOptions = {}) {
+    this.listLengths = options.listLengths;
+    this.lengthsTimeoutMs = options.lengthsTimeoutMs ?? 1000;
+    const registers = [this.registry];
+    const state = this.state;
+
+    this.publishedTotal = new Counter({ name: `${PREFIX}published_total`, help: 'CDRs the broker confirmed', registers });
+    this.deadLetteredTotal = new Counter({ name: `${PREFIX}dead_lettered_total`, help: 'undecodable CDRs moved to the dead-letter list', registers });
+    this.recoveredTotal = new Counter({ name: `${PREFIX}recovered_total`, help: 'CDRs found in the processing list by a new leader and delivered', registers });
+    this.recoveredKnownTotal = new Counter({ name: `${PREFIX}recovered_already_in_kafka_total`, help: 'recovered CDRs the topic already held (acked without a second copy)', registers });
+    this.retries = new Counter({ name: `${PREFIX}retries_total`, help: 'retried operations, by operation', labelNames: ['operation'], registers });
+    for (const operation of OPERATIONS) this.retries.inc({ operation }, 0);
+
+    new Gauge({ name: `${PREFIX}is_leader`, help: '1 while this process holds the lease', registers, collect() { this.set(state.role === 'leader' ? 1 : 0); } });
+    this.roleGauge = new Gauge({ name: `${PREFIX}role`, help: '1 for the current role of this process, 0 for the others', labelNames: ['role'], registers });
+    this.role('starting');
+    new Gauge({ name: `${PREFIX}redis_up`, help: '1 while the Redis connection is ready', registers, collect() { this.set(state.redisUp ? 1 : 0); } });
+    new Gauge({ name: `${PREFIX}kafka_up`, help: '1 while the broker answers and publishing is not failing', registers, collect() { this.set(state.kafka ? 1 : 0); } });
+    this.sourceBacklog = new Gauge({ name: `${PREFIX}source_backlog`, help: 'CDRs waiting in the source list (LLEN at scrape time)', registers, collect: () => this.refreshLengths() });
+    this.inFlight = new Gauge({ name: `${PREFIX}in_flight`, help: 'CDRs in the processing list (LLEN at scrape time)', registers, collect: () => this.refreshLengths() });
+
+    this.batchSeconds = new Histogram({ name: `${PREFIX}batch_publish_seconds`, help: 'time from sending a batch to the broker confirming it', buckets: SECONDS_BUCKETS, registers });
+    this.ageSeconds = new Histogram({ name: `${PREFIX}cdr_age_at_publish_seconds`, help: 'time from taking a CDR off the source list to the broker confirming it', buckets: SECONDS_BUCKETS, registers });
+
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+  }
+
+  readiness(): Readiness {
+    return this.state.current();
+  }
+
+  role(role: Role): void {
+    this.state.setRole(role);
+    for (const r of ROLES) this.roleGauge.set({ role: r }, r === role ? 1 : 0);
+  }
+
+  redisUp(up: boolean): void {
+    this.state.setRedis(up);
+  }
+
+  kafkaUp(up: boolean): void {
+    this.state.setKafkaSeen(up);
+  }
+
+  /** The periodic Kafka probe's verdict (see kafka-probe.ts); not part of BridgeObserver. */
+  kafkaProbed(up: boolean): void {
+    this.state.setKafkaProbed(up);
+  }
+
+  /** Hot path: once per batch; `ageMs` is observed in place, nothing is built per CDR here. */
+  published(count: number, publishMs: number, ageMs: readonly number[]): void {
+    this.state.setKafkaSeen(true);
+    // A retry can find the whole batch already in the topic: nothing was sent, nothing to time.
+    if (count === 0) return;
+    this.publishedTotal.inc(count);
+    this.batchSeconds.observe(publishMs / 1000);
+    for (const age of ageMs) this.ageSeconds.observe(age / 1000);
+  }
+
+  deadLettered(count: number): void {
+    this.deadLetteredTotal.inc(count);
+  }
+
+  recovered(count: number, alreadyInKafka: number): void {
+    this.recoveredTotal.inc(count);
+    this.recoveredKnownTotal.inc(alreadyInKafka);
+  }
+
+  retried(operation: Operation): void {
+    this.retries.inc({ operation });
+  }
+
+  /**
+   * Sets both list gauges from one LLEN round trip. A failure or a slow Redis never fails the
+   * scrape: the gauges keep their last values. A call still pending (Redis down: commands wait
+   * for the reconnect) is reused rather than queueing another behind it.
+   */
+  private refreshLengths(): Promise<void> {
+    const read = this.listLengths;
+    if (!read) return Promise.resolve();
+    this.lengthsCall ??= Promise.resolve()
+      .then(read)
+      .then(
+        (l) => {
+          this.sourceBacklog.set(l.source);
+          this.inFlight.set(l.processing);
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        this.lengthsCall = undefined;
+      });
+    return settledWithin(this.lengthsCall, this.lengthsTimeoutMs);
+  }
+}
+
+/** Resolves when `work` settles or after `ms`, whichever comes first. */
+function settledWithin(work: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void work.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

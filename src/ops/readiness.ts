@@ -1,0 +1,58 @@
+// Readiness: is this bridge doing its job (leading, or standing by to take over) with both
+// Redis and Kafka reachable? Fed by the observer calls; read by GET /readyz.
+
+import type { Role } from '../bridge/observer';
+
+export interface Readiness {
+  ready: boolean;
+  role: Role;
+  redis: boolean;
+  kafka: boolean;
+}
+
+export class ReadinessState {
+  private currentRole: Role = 'starting';
+  private redis = false;
+  /** What the bridge saw: false from a failed publish until one succeeds (or it stops publishing). */
+  private kafkaSeen = false;
+  /** What the periodic probe saw; true when there is no probe, so it never blocks on its own. */
+  private kafkaProbed = true;
+
+  get role(): Role {
+    return this.currentRole;
+  }
+
+  setRole(role: Role): void {
+    this.currentRole = role;
+    // A standby publishes nothing, so a publish failure from its time as leader says nothing
+    // about Kafka now; the probe speaks for it from here on.
+    if (role === 'standby') this.kafkaSeen = true;
+  }
+
+  setRedis(up: boolean): void {
+    this.redis = up;
+  }
+
+  setKafkaSeen(up: boolean): void {
+    this.kafkaSeen = up;
+  }
+
+  setKafkaProbed(up: boolean): void {
+    this.kafkaProbed = up;
+  }
+
+  get kafka(): boolean {
+    return this.kafkaSeen && this.kafkaProbed;
+  }
+
+  get redisUp(): boolean {
+    return this.redis;
+  }
+
+  current(): Readiness {
+    const role = this.currentRole;
+    const kafka = this.kafka;
+    const ready = (role === 'leader' || role === 'standby') && this.redis && kafka;
+    return { ready, role, redis: this.redis, kafka };
+  }
+}
