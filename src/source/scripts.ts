@@ -34,6 +34,8 @@ export interface ScriptCommands {
   ack(processing: string, deadLetter: string, since: string, ...args: (Buffer | string | number)[]): Promise<[number, number, number]>;
   renewLease(lease: string, token: string, ttlMs: number): Promise<number>;
   releaseLease(lease: string, token: string): Promise<number>;
+  requeueInFlight(processing: string, source: string, since: string, max: number): Promise<[number, number]>;
+  requeueDeadLetters(deadLetter: string, source: string, ...pairs: Buffer[]): Promise<number>;
 }
 
 export type ScriptedRedis = Redis & ScriptCommands;

@@ -5,8 +5,8 @@ import { Command } from 'commander';
 import { createLogger } from '../../log';
 import { kafkaClient } from '../../sink/kafka-sink';
 import { Lease } from '../../source/lease';
-import { connectRedis } from '../../source/redis-connection';
 import { inFlightSinceKey } from '../../source/reliable-list';
+import { kafkaUnreachable, openRedis, redisUnreachable } from '../connections';
 import { configOf, withSettings } from '../options';
 
 export interface Status {
@@ -24,10 +24,10 @@ export function statusCommand(): Command {
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const config = configOf(cmd);
       const log = createLogger('error');
-      const redis = connectRedis(config, 'cdr-bridge-status', log, { failFast: true });
+      const redis = await openRedis(config, 'cdr-bridge-status', log);
       let status: Status;
+      let kafkaDown: unknown;
       try {
-        await redis.connect();
         const [source, processing, deadLetter, since, holder, serverTime] = await Promise.all([
           redis.llen(config.sourceKey),
           redis.llen(config.processingKey),
@@ -35,26 +35,39 @@ export function statusCommand(): Command {
           redis.get(inFlightSinceKey(config.processingKey)),
           Lease.holder(redis, config.leaseKey),
           redis.time(),
-        ]);
+        ]).catch((err: unknown) => {
+          throw redisUnreachable(config, err);
+        });
         const now = Number(serverTime[0]) * 1000 + Math.floor(Number(serverTime[1]) / 1000);
         status = {
           source: { key: config.sourceKey, length: source },
           processing: { key: config.processingKey, length: processing, oldestAgeMs: processing > 0 && since ? now - Number(since) : null },
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
           lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null },
-          topic: await topicStatus(config, log),
+          topic: await topicStatus(config, log).catch((err: unknown) => {
+            kafkaDown = err;
+            return { name: config.kafkaTopic, error: `unreachable: ${(err as Error).message}` };
+          }),
         };
       } finally {
         redis.disconnect();
       }
       process.stdout.write(opts.json ? `${JSON.stringify(status)}\n` : formatStatus(status));
+      // The Redis side is printed all the same: it is what an operator needs during a Kafka outage.
+      if (kafkaDown !== undefined) throw kafkaUnreachable(config, kafkaDown);
     });
 }
 
 async function topicStatus(config: Parameters<typeof kafkaClient>[0] & { kafkaTopic: string }, log: ReturnType<typeof createLogger>): Promise<Status['topic']> {
   const admin = kafkaClient(config, log, { retry: { retries: 2 } }).admin();
+  // Not reaching the broker rejects (the caller reports it); a topic it lacks is a status.
   try {
     await admin.connect();
+  } catch (err) {
+    await admin.disconnect().catch(() => undefined);
+    throw err;
+  }
+  try {
     const offsets = await admin.fetchTopicOffsets(config.kafkaTopic);
     const partitions = offsets.map((p) => ({ partition: p.partition, low: p.low, high: p.high })).sort((a, b) => a.partition - b.partition);
     return { name: config.kafkaTopic, partitions, records: partitions.reduce((a, p) => a + Number(BigInt(p.high) - BigInt(p.low)), 0) };
@@ -73,7 +86,7 @@ function formatStatus(s: Status): string {
     ['dead letters', s.deadLetter.key, String(s.deadLetter.length)],
     ['leader', s.lease.key, s.lease.holder ? `${s.lease.holder} pid ${s.lease.pid}, since ${new Date(s.lease.sinceMs ?? 0).toISOString()}, lease expires in ${age(s.lease.expiresInMs)}` : 'none (no bridge is leading)'],
   ];
-  if ('error' in s.topic) rows.push(['topic', s.topic.name, `unreachable: ${s.topic.error}`]);
+  if ('error' in s.topic) rows.push(['topic', s.topic.name, s.topic.error]);
   else {
     rows.push(['topic', s.topic.name, `${s.topic.records} records in ${s.topic.partitions.length} partitions`]);
     for (const p of s.topic.partitions) rows.push(['', `  partition ${p.partition}`, `offsets ${p.low}..${p.high}`]);

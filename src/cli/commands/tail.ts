@@ -4,9 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { decodeMessage } from '../../codec/framing';
+import { SchemaRegistry } from '../../codec/schema-registry';
+import { WriterSchemas } from '../../codec/writer-schemas';
 import { createLogger } from '../../log';
 import { kafkaClient } from '../../sink/kafka-sink';
 import { UsageError } from '../../errors';
+import { kafkaUnreachable } from '../connections';
 import { configOf, withSettings } from '../options';
 
 export function tailCommand(): Command {
@@ -24,13 +27,20 @@ export function tailCommand(): Command {
       const kafka = kafkaClient(config, log);
       const groupId = `cdr-bridge-tail-${randomBytes(4).toString('hex')}`;
       const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250 });
+      // With a registry, Confluent-framed values are read with the writer schema their id names.
+      const writers = config.schemaRegistryUrl !== undefined ? new WriterSchemas(new SchemaRegistry({ ...config, schemaRegistryUrl: config.schemaRegistryUrl })) : undefined;
       let printed = 0;
       let resolveDone!: () => void;
       const done = new Promise<void>((r) => (resolveDone = r));
       const stop = (): void => resolveDone();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      await consumer.connect();
+      try {
+        await consumer.connect();
+      } catch (err) {
+        await consumer.disconnect().catch(() => undefined);
+        throw kafkaUnreachable(config, err);
+      }
       try {
         await consumer.subscribe({ topic: config.kafkaTopic, fromBeginning: Boolean(opts.fromBeginning) });
         await consumer.run({
@@ -39,7 +49,9 @@ export function tailCommand(): Command {
             if (opts.count !== undefined && printed >= opts.count) return;
             let line: unknown;
             try {
-              const cdr = decodeMessage(message.value ?? Buffer.alloc(0));
+              const value = message.value ?? Buffer.alloc(0);
+              await writers?.prefetch(value);
+              const cdr = decodeMessage(value, writers?.lookup);
               line = opts.withMeta ? { partition, offset: message.offset, key: message.key?.toString() ?? null, cdr } : cdr;
             } catch (err) {
               line = { partition, offset: message.offset, error: (err as Error).message };

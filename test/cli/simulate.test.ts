@@ -1,0 +1,86 @@
+// `cdr-bridge simulate` pushes realistic CDRs to the source list as the dialler would: the
+// count asked for, valid, reproducible with a seed, at the rate asked for.
+
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { decodePayload } from '../../src/codec/decode-payload';
+import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
+import { runCli } from '../support/bridge-process';
+import { Scenario } from '../support/scenario';
+
+const scenarios: Scenario[] = [];
+after(async () => {
+  for (const s of scenarios) await s.close();
+});
+function scenario(): Scenario {
+  const s = new Scenario();
+  scenarios.push(s);
+  return s;
+}
+
+interface Summary {
+  pushed: number;
+  malformed: number;
+  seconds: number;
+  rate: number;
+  key: string;
+}
+
+/** The source list oldest first, as the bridge will take it. */
+async function pushed(s: Scenario): Promise<string[]> {
+  return (await s.redis.lrange(s.source, 0, -1)).reverse();
+}
+
+/** A payload without its internal_call_ref, which embeds the time it was made. */
+function timeless(payload: string): Record<string, unknown> {
+  const { internal_call_ref: _ref, ...rest } = JSON.parse(payload) as Record<string, unknown>;
+  return rest;
+}
+
+describe('cdr-bridge simulate', () => {
+  it('--count 500 --seed 1 pushes exactly 500 valid CDRs, oldest first, the seed\'s CDRs', async () => {
+    const s = scenario();
+    const { code, stdout, stderr } = await runCli(['simulate', '--count', '500', '--seed', '1', '--json'], s.env());
+    assert.equal(code, 0, stderr);
+    const summary = JSON.parse(stdout) as Summary;
+    assert.equal(summary.pushed, 500);
+    assert.equal(summary.malformed, 0);
+    assert.equal(summary.key, s.source);
+
+    const items = await pushed(s);
+    assert.equal(items.length, 500);
+    for (const item of items) assert.ok(decodePayload(Buffer.from(item), Date.now()).ok, item);
+    assert.deepEqual(items.map((i) => Number((JSON.parse(i) as { seq: number }).seq)), Array.from({ length: 500 }, (_, i) => i), 'in order');
+    assert.deepEqual(items.map(timeless), takeSynthetic(500, { seed: 1 }).map(timeless), 'the same CDRs for the same seed');
+  });
+
+  it('--rate 1000 --count 500 paces the pushes over about half a second', async () => {
+    const s = scenario();
+    const { code, stdout } = await runCli(['simulate', '--rate', '1000', '--count', '500', '--json'], s.env());
+    assert.equal(code, 0);
+    const summary = JSON.parse(stdout) as Summary;
+    assert.equal(summary.pushed, 500);
+    // A behaviour check, not a benchmark: unpaced, 500 LPUSHes take a few milliseconds.
+    assert.ok(summary.seconds >= 0.3, `took ${summary.seconds} s`);
+    assert.equal(await s.redis.llen(s.source), 500);
+  });
+
+  it('--malformed-every 100 adds one undecodable payload after every 100th CDR', async () => {
+    const s = scenario();
+    const { code, stdout } = await runCli(['simulate', '--count', '300', '--seed', '2', '--malformed-every', '100'], s.env());
+    assert.equal(code, 0);
+    assert.match(stdout, new RegExp(`^pushed 300 CDRs \\(\\+3 malformed\\) to ${s.source} in `));
+    const items = await pushed(s);
+    assert.equal(items.length, 303);
+    const bad = items.flatMap((item, i) => (decodePayload(Buffer.from(item), 0).ok ? [] : [i]));
+    assert.deepEqual(bad, [100, 201, 302]);
+  });
+
+  it('--count 0 is a usage error (exit 2) and pushes nothing', async () => {
+    const s = scenario();
+    const { code, stderr } = await runCli(['simulate', '--count', '0'], s.env());
+    assert.equal(code, 2);
+    assert.equal(stderr, 'cdr-bridge: --count must be an integer >= 1, got "0"\n');
+    assert.equal(await s.redis.exists(s.source), 0);
+  });
+});

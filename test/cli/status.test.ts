@@ -1,0 +1,103 @@
+// `cdr-bridge status` reports where the CDRs are — list lengths, the oldest in flight, the
+// leader, the topic's records — and fails with one clear line when a service is unreachable.
+
+import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
+import { after, describe, it } from 'node:test';
+import type { Status } from '../../src/cli/commands/status';
+import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
+import { BridgeProcess, runCli } from '../support/bridge-process';
+import { closedPort } from '../support/closed-port';
+import { Scenario } from '../support/scenario';
+import { pushAll, waitFor } from '../support/services';
+import { readTopicUntil } from '../support/topic';
+
+const scenarios: Scenario[] = [];
+after(async () => {
+  for (const s of scenarios) await s.close();
+});
+function scenario(): Scenario {
+  const s = new Scenario();
+  scenarios.push(s);
+  return s;
+}
+
+async function status(s: Scenario, extra: Record<string, string> = {}): Promise<Status> {
+  const { code, stdout, stderr } = await runCli(['status', '--json'], s.env(extra));
+  assert.equal(code, 0, stderr);
+  return JSON.parse(stdout) as Status;
+}
+
+describe('cdr-bridge status', () => {
+  it('reports the exact list lengths, the topic\'s record count and the live leader after a bridge run', async () => {
+    const s = scenario();
+    await pushAll(s.redis, s.source, [...takeSynthetic(20, { seed: 41 }), 'not json', '{"ext":"1001"}']);
+    const bridge = BridgeProcess.run(s.env());
+    try {
+      await Promise.all([s.drained(), waitFor('two dead letters', async () => (await s.redis.llen(s.deadLetter)) === 2), readTopicUntil(s.kafka, s.topic, 20)])
+        .catch((err: Error) => assert.fail(`${err.message}; the bridge's stderr:\n${bridge.stderr.slice(-3000)}`));
+
+      const st = await status(s);
+      assert.deepEqual(st.source, { key: s.source, length: 0 });
+      assert.deepEqual(st.processing, { key: s.processing, length: 0, oldestAgeMs: null });
+      assert.deepEqual(st.deadLetter, { key: s.deadLetter, length: 2 });
+      assert.equal(st.lease.key, `${s.source}:lease`);
+      assert.equal(st.lease.holder, hostname());
+      assert.equal(st.lease.pid, bridge.pid);
+      assert.ok(st.lease.expiresInMs !== null && st.lease.expiresInMs > 0 && st.lease.expiresInMs <= 3000, `lease expires in ${st.lease.expiresInMs} ms`);
+      assert.ok(!('error' in st.topic), JSON.stringify(st.topic));
+      assert.equal(st.topic.name, s.topic);
+      assert.equal(st.topic.records, 20);
+      assert.deepEqual(st.topic.partitions.map((p) => p.partition), [0, 1, 2]);
+      assert.equal(st.topic.partitions.reduce((a, p) => a + Number(p.high) - Number(p.low), 0), 20);
+
+      const table = await runCli(['status'], s.env());
+      assert.equal(table.code, 0);
+      assert.match(table.stdout, new RegExp(`^leader\\s+${s.source}:lease\\s+${hostname()} pid ${bridge.pid}, since `, 'm'));
+      assert.match(table.stdout, new RegExp(`^dead letters\\s+${s.deadLetter}\\s+2$`, 'm'));
+      assert.match(table.stdout, new RegExp(`^topic\\s+${s.topic.replace(/\./g, '\\.')}\\s+20 records in 3 partitions$`, 'm'));
+    } finally {
+      await bridge.stop();
+    }
+  });
+
+  it('shows the backlog, how long the oldest has been in flight, and no leader when no bridge runs', async () => {
+    const s = scenario();
+    await pushAll(s.redis, s.source, ['a', 'b', 'c']);
+    await pushAll(s.redis, s.processing, ['d', 'e']);
+    await s.redis.set(`${s.processing}:since`, String(Date.now() - 5000));
+
+    const st = await status(s);
+    assert.equal(st.source.length, 3);
+    assert.equal(st.processing.length, 2);
+    assert.ok(st.processing.oldestAgeMs !== null && st.processing.oldestAgeMs >= 5000 && st.processing.oldestAgeMs < 60_000, `oldest in flight ${st.processing.oldestAgeMs} ms`);
+    assert.deepEqual(st.lease, { key: `${s.source}:lease`, holder: null, pid: null, sinceMs: null, expiresInMs: null });
+
+    const table = await runCli(['status'], s.env());
+    assert.match(table.stdout, /^leader\s+\S+\s+none \(no bridge is leading\)$/m);
+    assert.match(table.stdout, /^processing\s+\S+\s+2 \(oldest in flight: \d+\.\d s\)$/m);
+  });
+
+  it('exits 1 with one line naming the Redis it cannot reach, password redacted', async () => {
+    const s = scenario();
+    const port = await closedPort();
+    const { code, stdout, stderr } = await runCli(['status'], s.env({ REDIS_URL: `redis://:s3cret-pw@127.0.0.1:${port}` }));
+    assert.equal(code, 1);
+    assert.equal(stdout, '');
+    assert.equal(stderr, `cdr-bridge: cannot reach Redis at redis://:***@127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n`);
+  });
+
+  it('exits 1 with one line naming the Kafka it cannot reach, still printing the Redis side', async () => {
+    const s = scenario();
+    await pushAll(s.redis, s.source, ['a', 'b', 'c', 'd']);
+    const port = await closedPort();
+    const { code, stdout, stderr } = await runCli(['status', '--json'], s.env({ KAFKA_BROKERS: `127.0.0.1:${port}` }));
+    assert.equal(code, 1);
+    const lines = stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, stderr);
+    assert.match(lines[0]!, new RegExp(`^cdr-bridge: cannot reach Kafka at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+    const st = JSON.parse(stdout) as Status;
+    assert.equal(st.source.length, 4);
+    assert.ok('error' in st.topic && st.topic.error.startsWith('unreachable: '), JSON.stringify(st.topic));
+  });
+});
