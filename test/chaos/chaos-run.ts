@@ -4,7 +4,7 @@
 // topic. Lost or duplicated CDRs fail the run. Used by the bounded test and `npm run chaos`.
 
 import { createHash } from 'node:crypto';
-import type Redis from 'ioredis';
+import IORedis, { type Redis } from 'ioredis';
 import { syntheticCdrs } from '../../src/simulate/synthetic-cdrs';
 import { BridgeProcess } from '../support/bridge-process';
 import { OwnStack } from '../support/own-stack';
@@ -40,32 +40,49 @@ type Event = 'kill' | 'broker' | 'redis';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+// Pushes a chunk at most once, however often it is retried: a marker key per chunk is set in
+// the same script. A push whose reply was lost can then be retried without the test ever
+// counting the producer's own double push as the bridge's duplicate.
+const PUSH_ONCE = `if redis.call('SET', KEYS[2], '1', 'NX', 'EX', 86400) then
+  return redis.call('LPUSH', KEYS[1], unpack(ARGV))
+end
+return 0`;
+
 /** The dialler stand-in: pushes at a steady rate; pausable around Redis restarts. */
 class Producer {
   pushed = 0;
+  retries = 0;
   private paused = false;
   private inFlight: Promise<unknown> = Promise.resolve();
   readonly ids: string[] = [];
   readonly done: Promise<void>;
+  private readonly redis: Redis;
 
-  constructor(redis: Redis, key: string, count: number, rate: number, seed: number) {
-    this.done = this.produce(redis, key, count, rate, seed);
+  constructor(url: string, key: string, count: number, rate: number, seed: number) {
+    this.redis = new IORedis(url, { maxRetriesPerRequest: null });
+    this.redis.on('error', () => undefined);
+    this.done = this.produce(key, count, rate, seed).finally(() => this.redis.disconnect());
   }
 
-  private async produce(redis: Redis, key: string, count: number, rate: number, seed: number): Promise<void> {
+  private async produce(key: string, count: number, rate: number, seed: number): Promise<void> {
     const cdrs = syntheticCdrs({ seed });
     const perTick = Math.max(1, Math.round(rate / 20));
     const started = Date.now();
-    while (this.pushed < count) {
-      if (this.paused) {
-        await sleep(20);
-        continue;
-      }
+    for (let chunkNo = 0; this.pushed < count; chunkNo++) {
+      while (this.paused) await sleep(20);
       const n = Math.min(perTick, count - this.pushed);
       const chunk: string[] = [];
       for (let i = 0; i < n; i++) chunk.push(cdrs.next().value as string);
-      this.inFlight = redis.lpush(key, ...chunk);
-      await this.inFlight;
+      for (;;) {
+        try {
+          this.inFlight = this.redis.eval(PUSH_ONCE, 2, key, `${key}:chaos-chunk:${seed}:${chunkNo}`, ...chunk);
+          await this.inFlight;
+          break;
+        } catch {
+          this.retries++;
+          await sleep(100);
+        }
+      }
       for (const c of chunk) this.ids.push(createHash('sha256').update(c).digest('hex'));
       this.pushed += n;
       const due = started + (this.pushed / rate) * 1000;
@@ -113,7 +130,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     await startBridge().waitForLog('acquired the lease');
     startBridge();
 
-    const producer = new Producer(redis, source, opts.cdrs, opts.rate, opts.seed);
+    const producer = new Producer(stack.redisUrl, source, opts.cdrs, opts.rate, opts.seed);
     const events = shuffle<Event>([...Array(opts.kills).fill('kill'), ...Array(opts.brokerRestarts).fill('broker'), ...Array(opts.redisRestarts).fill('redis')], opts.seed);
     const produceMs = (opts.cdrs / opts.rate) * 1000;
     const gap = produceMs / (events.length + 1);
@@ -121,12 +138,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     for (const event of events) {
       await sleep(gap * (0.5 + Math.random()));
       if (event === 'kill') {
-        const leaderPid = await currentLeaderPid(redis, env.CDR_SOURCE_KEY);
-        const leader = bridges.find((b) => b.running && b.pid === leaderPid);
-        if (!leader) {
-          opts.log(`no live leader to kill (lease pid ${leaderPid}); skipping this kill`);
-          continue;
+        // Right after a restart there may briefly be no leader: wait for one to kill.
+        let leaderPid = -1;
+        let leader: BridgeProcess | undefined;
+        for (const until = Date.now() + 60_000; !leader && Date.now() < until; await sleep(50)) {
+          leaderPid = await currentLeaderPid(redis, env.CDR_SOURCE_KEY).catch(() => -1);
+          leader = bridges.find((b) => b.running && b.pid === leaderPid);
         }
+        if (!leader) throw new Error(`no live leader to kill within 60 s (lease pid ${leaderPid})`);
         const killedAt = Date.now();
         leader.kill('SIGKILL');
         await leader.exited;
@@ -157,7 +176,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     opts.log(`producer done: ${producer.pushed} CDRs; waiting for the bridges to drain`);
     const drainDeadline = Date.now() + 300_000;
     for (;;) {
-      const [s, p] = await Promise.all([redis.llen(source), redis.llen(`${source}:processing`)]);
+      const [s, p] = await Promise.all([redis.llen(source), redis.llen(`${source}:processing`)]).catch(() => [-1, -1]);
       if (s === 0 && p === 0) break;
       if (Date.now() > drainDeadline) throw new Error(`not drained after 5 min: source=${s} processing=${p}`);
       await sleep(200);
@@ -173,6 +192,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       if (c === 0) lost++;
       if (c > 1) duplicated += c - 1;
     }
+    opts.log(`producer retried ${producer.retries} pushes (each at most once in the list)`);
     const result: ChaosResult = {
       cdrs: producer.pushed,
       ...done,
