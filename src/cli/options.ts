@@ -6,12 +6,19 @@ import { Option, type Command } from 'commander';
 import { loadConfig, type Config } from '../config/config';
 import { SETTINGS, type SettingName } from '../config/settings';
 
+/**
+ * Adds every setting as a flag. Only `run` lists them in its --help; the other commands
+ * accept the same flags but keep their help to what is their own.
+ */
 export function withSettings(cmd: Command): Command {
+  const listed = cmd.name() === 'run';
   for (const setting of Object.values(SETTINGS)) {
     const fallback = 'fallback' in setting ? ` (default ${setting.fallback})` : '';
-    cmd.addOption(new Option(`--${setting.flag} <value>`, `${setting.describe}; env ${setting.env}${fallback}`));
+    const option = new Option(`--${setting.flag} <value>`, `${setting.describe}; env ${setting.env}${fallback}`);
+    cmd.addOption(listed ? option : option.hideHelp());
   }
   cmd.addOption(new Option('--env-file <path>', 'read settings from this .env file').default('.env'));
+  if (!listed) cmd.addHelpText('after', '\nEvery setting of `cdr-bridge run --help` (e.g. --redis-url, --kafka-topic) is accepted here too, as a flag or from the environment.');
   return cmd;
 }
 
