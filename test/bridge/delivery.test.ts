@@ -2,22 +2,14 @@
 // topic, intact and in order per key; crashes and shutdowns lose nothing.
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
 import { BridgeProcess } from '../support/bridge-process';
-import { assertAllDelivered, assertOrderPerKey, Scenario } from '../support/scenario';
+import { assertAllDelivered, assertOrderPerKey, scenarioFactory, type Scenario } from '../support/scenario';
 import { pushAll, waitFor } from '../support/services';
 import { readTopicUntil } from '../support/topic';
 
-const scenarios: Scenario[] = [];
-after(async () => {
-  for (const s of scenarios) await s.close();
-});
-function scenario(): Scenario {
-  const s = new Scenario();
-  scenarios.push(s);
-  return s;
-}
+const scenario = scenarioFactory();
 
 /** Pushes payloads in chunks with pauses, like a dialler writing at a steady rate. */
 async function pushSteadily(s: Scenario, payloads: string[], chunk = 250, pauseMs = 40): Promise<void> {

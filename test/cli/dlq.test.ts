@@ -3,23 +3,15 @@
 // checked against the lists in Redis.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { decodePayload } from '../../src/codec/decode-payload';
 import { parseDeadLetter } from '../../src/source/dead-letter';
 import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
 import { BridgeProcess, runCli } from '../support/bridge-process';
-import { Scenario } from '../support/scenario';
+import { scenarioFactory, type Scenario } from '../support/scenario';
 import { pushAll, waitFor } from '../support/services';
 
-const scenarios: Scenario[] = [];
-after(async () => {
-  for (const s of scenarios) await s.close();
-});
-function scenario(): Scenario {
-  const s = new Scenario();
-  scenarios.push(s);
-  return s;
-}
+const scenario = scenarioFactory();
 
 /** What the dialler pushed that cannot be a CDR, oldest first; the second is not UTF-8. */
 const BAD: readonly Buffer[] = [

@@ -3,24 +3,16 @@
 // never while a live bridge holds the lease, unless forced.
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { decodePayload } from '../../src/codec/decode-payload';
 import { parseDeadLetter } from '../../src/source/dead-letter';
 import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
 import { runCli } from '../support/bridge-process';
 import { closedPort } from '../support/closed-port';
-import { assertAllDelivered, expectedCdr, Scenario } from '../support/scenario';
+import { assertAllDelivered, expectedCdr, scenarioFactory, type Scenario } from '../support/scenario';
 import { pushAll } from '../support/services';
 
-const scenarios: Scenario[] = [];
-after(async () => {
-  for (const s of scenarios) await s.close();
-});
-function scenario(): Scenario {
-  const s = new Scenario();
-  scenarios.push(s);
-  return s;
-}
+const scenario = scenarioFactory();
 
 const MALFORMED = '{"ext":"1001","disposition":"ANSWERED"';
 

@@ -2,21 +2,13 @@
 // count asked for, valid, reproducible with a seed, at the rate asked for.
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { decodePayload } from '../../src/codec/decode-payload';
 import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
 import { runCli } from '../support/bridge-process';
-import { Scenario } from '../support/scenario';
+import { scenarioFactory, type Scenario } from '../support/scenario';
 
-const scenarios: Scenario[] = [];
-after(async () => {
-  for (const s of scenarios) await s.close();
-});
-function scenario(): Scenario {
-  const s = new Scenario();
-  scenarios.push(s);
-  return s;
-}
+const scenario = scenarioFactory();
 
 interface Summary {
   pushed: number;

@@ -3,24 +3,16 @@
 
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Status } from '../../src/cli/commands/status';
 import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
 import { BridgeProcess, runCli } from '../support/bridge-process';
 import { closedPort } from '../support/closed-port';
-import { Scenario } from '../support/scenario';
+import { scenarioFactory, type Scenario } from '../support/scenario';
 import { pushAll, waitFor } from '../support/services';
 import { readTopicUntil } from '../support/topic';
 
-const scenarios: Scenario[] = [];
-after(async () => {
-  for (const s of scenarios) await s.close();
-});
-function scenario(): Scenario {
-  const s = new Scenario();
-  scenarios.push(s);
-  return s;
-}
+const scenario = scenarioFactory();
 
 async function status(s: Scenario, extra: Record<string, string> = {}): Promise<Status> {
   const { code, stdout, stderr } = await runCli(['status', '--json'], s.env(extra));

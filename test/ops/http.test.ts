@@ -8,19 +8,11 @@ import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
 import { BridgeProcess, runCli } from '../support/bridge-process';
 import { endpointsOf, httpGet, sample, scrapeSample } from '../support/ops-endpoints';
 import { OwnStack } from '../support/own-stack';
-import { assertAllDelivered, Scenario } from '../support/scenario';
+import { assertAllDelivered, scenarioFactory } from '../support/scenario';
 import { pushAll, uniqueName, waitFor } from '../support/services';
 import { readTopicUntil } from '../support/topic';
 
-const scenarios: Scenario[] = [];
-after(async () => {
-  for (const s of scenarios) await s.close();
-});
-function scenario(): Scenario {
-  const s = new Scenario();
-  scenarios.push(s);
-  return s;
-}
+const scenario = scenarioFactory();
 
 async function stopCleanly(bridge: BridgeProcess): Promise<void> {
   const { code } = await bridge.stop();

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Kafka } from 'kafkajs';
+import { after } from 'node:test';
 import { decodePayload } from '../../src/codec/decode-payload';
 import type { Cdr } from '../../src/codec/cdr';
 import { kafkaClient, redisClient, services, uniqueName, waitFor } from './services';
@@ -115,4 +116,17 @@ export function assertOrderPerKey(records: readonly TopicRecord[]): number {
     lastSeq.set(k, seq);
   }
   return keys;
+}
+
+/** Scenarios for one test file, all closed when the file's tests end. */
+export function scenarioFactory(): () => Scenario {
+  const made: Scenario[] = [];
+  after(async () => {
+    for (const s of made) await s.close();
+  });
+  return () => {
+    const s = new Scenario();
+    made.push(s);
+    return s;
+  };
 }
