@@ -1,7 +1,10 @@
 // The cdr-bridge command line: one subcommand per file under commands/.
 
 import { Command, CommanderError } from 'commander';
+import { dlqCommand } from './commands/dlq';
+import { replayCommand } from './commands/replay';
 import { runCommand } from './commands/run';
+import { schemaCommand } from './commands/schema';
 import { simulateCommand } from './commands/simulate';
 import { statusCommand } from './commands/status';
 import { tailCommand } from './commands/tail';
@@ -17,6 +20,9 @@ export function program(): Command {
   program.addCommand(statusCommand());
   program.addCommand(tailCommand());
   program.addCommand(simulateCommand());
+  program.addCommand(replayCommand());
+  program.addCommand(dlqCommand());
+  program.addCommand(schemaCommand());
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError();
   return program;
 }

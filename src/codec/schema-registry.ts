@@ -1,8 +1,6 @@
-// A small client of a Confluent-compatible schema registry (Confluent's own, Apicurio's
-// /apis/ccompat/v7, ...): register a schema under a subject, find the id it already has there,
-// and fetch a writer schema by id. Over node's fetch, with a deadline on every request; basic
-// auth when configured. Failures are SchemaRegistryErrors carrying the registry's own message
-// and never a credential.
+// A small client of a Confluent-compatible schema registry (Confluent's, Apicurio's ccompat
+// API, ...): register a schema, look up its id under a subject, fetch a schema by id. Node's
+// fetch, a deadline per request, optional basic auth; errors carry the registry's message, never a credential.
 
 import { BridgeError } from '../errors';
 

@@ -3,13 +3,14 @@
 
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors';
+import { checkConsistency } from './consistency';
 import { readDotenv } from './dotenv';
 import { InvalidValue, SETTINGS, redactUrl, type SettingName } from './settings';
 
 type Parsed<K extends SettingName> = ReturnType<(typeof SETTINGS)[K]['parse']>;
 
 export type Config = {
-  readonly [K in SettingName]: K extends 'processingKey' | 'deadLetterKey' | 'leaseKey' ? string : Parsed<K>;
+  readonly [K in SettingName]: K extends 'processingKey' | 'deadLetterKey' | 'leaseKey' ? string : K extends 'redisWaitReplicas' ? number : Parsed<K>;
 };
 
 export interface ConfigSources {
@@ -54,10 +55,12 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   out.processingKey ??= `${source}:processing`;
   out.deadLetterKey ??= `${source}:deadletter`;
   out.leaseKey ??= `${source}:lease`;
+  out.redisWaitReplicas ??= out.redisSentinels === undefined ? 0 : 1;
   const keys = [out.sourceKey, out.processingKey, out.deadLetterKey, out.leaseKey];
   if (new Set(keys).size !== keys.length) {
     throw new ConfigError('CDR_PROCESSING_KEY', 'the source, processing, dead-letter and lease keys must all differ');
   }
+  checkConsistency(out as Config);
   return Object.freeze(out) as Config;
 }
 

@@ -2,6 +2,8 @@
 // config.ts turns this table plus env/.env/flags into one frozen Config; the CLI registers
 // the flags from it, and the README's configuration table is written from it.
 
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+
 export type Parser<T> = (raw: string) => T;
 
 export interface Setting<T = unknown> {
@@ -30,6 +32,21 @@ export const text: Parser<string> = (raw) => {
 };
 
 export const optionalText: Parser<string | undefined> = (raw) => (raw.trim() === '' ? undefined : raw.trim());
+
+/** An empty value means "unset" (as in a .env line `NAME=`); anything else must pass `parse`. */
+export const optional = <T>(parse: Parser<T>): Parser<T | undefined> => (raw) => (raw.trim() === '' ? undefined : parse(raw));
+
+/** A path the process can read now: a CA file that is missing should stop the start, not the first TLS handshake. */
+export const readableFile: Parser<string> = (raw) => {
+  const file = raw.trim();
+  try {
+    accessSync(file, fsConstants.R_OK);
+    if (!statSync(file).isFile()) throw new Error('not a file');
+  } catch {
+    throw new InvalidValue(`cannot read the file "${file}"`);
+  }
+  return file;
+};
 
 export const oneOf = <T extends string>(...values: T[]): Parser<T> => (raw) => {
   const v = raw.trim().toLowerCase() as T;
@@ -83,12 +100,25 @@ export function redactUrl(raw: string): string {
 export const SETTINGS = {
   redisUrl: { env: 'REDIS_URL', flag: 'redis-url', fallback: 'redis://127.0.0.1:6379', parse: url('redis:', 'rediss:'), describe: 'Redis the dialler writes to (redis:// or rediss:// for TLS; password in the URL or REDIS_PASSWORD)', secret: true },
   redisPassword: { env: 'REDIS_PASSWORD', flag: 'redis-password', parse: optionalText, describe: 'Redis password, if not in REDIS_URL', secret: true },
+  redisUsername: { env: 'REDIS_USERNAME', flag: 'redis-username', parse: optionalText, describe: 'Redis ACL user (Redis 6+), if not in REDIS_URL; needs a password too' },
+  redisTlsCaFile: { env: 'REDIS_TLS_CA_FILE', flag: 'redis-tls-ca-file', parse: optional(readableFile), describe: 'with rediss://: PEM file of the CA(s) that signed the Redis server\'s certificate (default: the system\'s CAs)' },
+  redisTlsInsecure: { env: 'REDIS_TLS_INSECURE', flag: 'redis-tls-insecure', fallback: 'false', parse: bool, describe: 'with rediss://: do not verify the Redis server\'s certificate (for testing only; logged as a warning)' },
+  redisSentinels: { env: 'REDIS_SENTINELS', flag: 'redis-sentinels', parse: optional(hostPortList), describe: 'comma-separated host:port of Redis Sentinels; when set, the master is found (and followed after a failover) through them, and REDIS_URL only gives the scheme, credentials and db' },
+  redisSentinelName: { env: 'REDIS_SENTINEL_NAME', flag: 'redis-sentinel-name', parse: optionalText, describe: 'the master\'s name as the Sentinels know it (`sentinel monitor <name> ...`); required with REDIS_SENTINELS' },
+  redisWaitReplicas: { env: 'REDIS_WAIT_REPLICAS', flag: 'redis-wait-replicas', parse: integer(0, 16), describe: 'before publishing a batch, wait until this many replicas hold its take (WAIT), so a Redis failover cannot hand the same CDRs out twice (default 1 with REDIS_SENTINELS, else 0)' },
+  redisWaitTimeoutMs: { env: 'REDIS_WAIT_TIMEOUT_MS', flag: 'redis-wait-timeout-ms', fallback: '2000', parse: integer(10, 600000), describe: 'how long one WAIT for replicas lasts before it is tried again' },
+  redisSentinelPassword: { env: 'REDIS_SENTINEL_PASSWORD', flag: 'redis-sentinel-password', parse: optionalText, describe: 'password of the Sentinels themselves (their requirepass), if they have one; REDIS_PASSWORD is the master\'s', secret: true },
   sourceKey: { env: 'CDR_SOURCE_KEY', flag: 'source-key', fallback: 'enigma:notifications:campaigns', parse: text, describe: 'the list the dialler LPUSHes CDRs to' },
   processingKey: { env: 'CDR_PROCESSING_KEY', flag: 'processing-key', parse: text, describe: 'list holding CDRs in flight (default <source>:processing)' },
   deadLetterKey: { env: 'CDR_DEADLETTER_KEY', flag: 'deadletter-key', parse: text, describe: 'list of CDRs that could not be decoded, with reasons (default <source>:deadletter)' },
   leaseKey: { env: 'CDR_LEASE_KEY', flag: 'lease-key', parse: text, describe: 'key of the leader lease (default <source>:lease)' },
   leaseTtlMs: { env: 'LEASE_TTL_MS', flag: 'lease-ttl-ms', fallback: '10000', parse: integer(1000, 600000), describe: 'how long the leader lease lives without renewal; a standby takes over within this' },
   kafkaBrokers: { env: 'KAFKA_BROKERS', flag: 'kafka-brokers', fallback: '127.0.0.1:9092', parse: hostPortList, describe: 'comma-separated bootstrap brokers' },
+  kafkaSaslMechanism: { env: 'KAFKA_SASL_MECHANISM', flag: 'kafka-sasl-mechanism', parse: optional(oneOf('plain', 'scram-sha-256', 'scram-sha-512')), describe: 'authenticate to the brokers with SASL: plain, scram-sha-256 or scram-sha-512 (unset: no SASL); needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD' },
+  kafkaSaslUsername: { env: 'KAFKA_SASL_USERNAME', flag: 'kafka-sasl-username', parse: optionalText, describe: 'SASL user name for the brokers' },
+  kafkaSaslPassword: { env: 'KAFKA_SASL_PASSWORD', flag: 'kafka-sasl-password', parse: optionalText, describe: 'SASL password for the brokers', secret: true },
+  kafkaSsl: { env: 'KAFKA_SSL', flag: 'kafka-ssl', fallback: 'false', parse: bool, describe: 'connect to the brokers over TLS (with SASL: SASL_SSL)' },
+  kafkaSslCaFile: { env: 'KAFKA_SSL_CA_FILE', flag: 'kafka-ssl-ca-file', parse: optional(readableFile), describe: 'with KAFKA_SSL: PEM file of the CA(s) that signed the brokers\' certificates (default: the system\'s CAs)' },
   kafkaTopic: { env: 'KAFKA_TOPIC', flag: 'kafka-topic', fallback: 'enigma.cdrs', parse: text, describe: 'topic the CDRs are published to' },
   kafkaClientId: { env: 'KAFKA_CLIENT_ID', flag: 'kafka-client-id', fallback: 'cdr-bridge', parse: text, describe: 'Kafka client id' },
   kafkaKeyField: { env: 'KAFKA_KEY_FIELD', flag: 'kafka-key-field', fallback: 'internal_call_ref', parse: oneOf('internal_call_ref', 'custom_call_ref', 'campaign_ref', 'client_number', 'dial_number', 'cdr_id'), describe: 'CDR field used as the message key (per-key order is kept)' },
@@ -103,7 +133,9 @@ export const SETTINGS = {
   logLevel: { env: 'LOG_LEVEL', flag: 'log-level', fallback: 'info', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), describe: 'pino log level' },
   httpPort: { env: 'HTTP_PORT', flag: 'http-port', fallback: '9464', parse: integer(0, 65535), describe: 'port of /metrics, /healthz, /readyz (0 picks a free port)' },
   httpHost: { env: 'HTTP_HOST', flag: 'http-host', fallback: '127.0.0.1', parse: text, describe: 'bind address of the HTTP endpoints' },
-  schemaRegistryUrl: { env: 'SCHEMA_REGISTRY_URL', flag: 'schema-registry-url', parse: optionalText, describe: 'Confluent-compatible schema registry; when set, messages use the Confluent wire format', secret: true },
+  schemaRegistryUrl: { env: 'SCHEMA_REGISTRY_URL', flag: 'schema-registry-url', parse: optional(url('http:', 'https:')), describe: 'Confluent-compatible schema registry (its API root, e.g. Apicurio\'s http://host:8080/apis/ccompat/v7); when set, messages use the Confluent wire format with the id of the schema registered as <topic>-value', secret: true },
+  schemaRegistryUser: { env: 'SCHEMA_REGISTRY_USER', flag: 'schema-registry-user', parse: optionalText, describe: 'basic-auth user for the schema registry (e.g. an API key)', secret: true },
+  schemaRegistryPassword: { env: 'SCHEMA_REGISTRY_PASSWORD', flag: 'schema-registry-password', parse: optionalText, describe: 'basic-auth password for the schema registry', secret: true },
 } satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -5,6 +5,7 @@
 import { CompressionTypes, Kafka, Partitioners, type Admin, type Producer, type Message, type KafkaConfig } from 'kafkajs';
 import type { Logger } from '../log';
 import { kafkaLogCreator } from './kafka-logger';
+import { kafkaSecurity, type KafkaSecuritySettings } from './kafka-security';
 import { readToEnd } from './topic-reader';
 
 export interface OutMessage {
@@ -14,7 +15,7 @@ export interface OutMessage {
   cdrId: string;
 }
 
-export interface SinkSettings {
+export interface SinkSettings extends KafkaSecuritySettings {
   kafkaBrokers: readonly string[];
   kafkaTopic: string;
   kafkaClientId: string;
@@ -26,10 +27,11 @@ export interface SinkSettings {
 
 export const CDR_ID_HEADER = 'cdr-id';
 
-export function kafkaClient(settings: Pick<SinkSettings, 'kafkaBrokers' | 'kafkaClientId'>, log: Logger, extra: Partial<KafkaConfig> = {}): Kafka {
+export function kafkaClient(settings: Pick<SinkSettings, 'kafkaBrokers' | 'kafkaClientId'> & KafkaSecuritySettings, log: Logger, extra: Partial<KafkaConfig> = {}): Kafka {
   return new Kafka({
     clientId: settings.kafkaClientId,
     brokers: [...settings.kafkaBrokers],
+    ...kafkaSecurity(settings),
     logCreator: kafkaLogCreator(log),
     connectionTimeout: 3000,
     requestTimeout: 30000,

@@ -4,14 +4,19 @@
 import { Command } from 'commander';
 import { Bridge } from '../../bridge/bridge';
 import { describeConfig } from '../../config/config';
-import { singleObjectFramer } from '../../codec/framing';
+import { MessageFraming } from '../../bridge/message-framing';
 import { createLogger } from '../../log';
-import { KafkaSink } from '../../sink/kafka-sink';
+import { KafkaSink, kafkaClient } from '../../sink/kafka-sink';
+import { startHttpServer, type OpsHttpServer } from '../../ops/http-server';
+import { KafkaProbe } from '../../ops/kafka-probe';
+import { BridgeMetrics } from '../../ops/metrics';
+import type { BridgeObserver } from '../../bridge/observer';
 import { Lease } from '../../source/lease';
 import { connectRedis } from '../../source/redis-connection';
 import { ReliableList } from '../../source/reliable-list';
 import { configOf, withSettings } from '../options';
-import { pause, backoffMs } from '../../bridge/backoff';
+import { pause, backoffMs, untilSuccess } from '../../bridge/backoff';
+import { WrongKeyTypeError } from '../../errors';
 import type { Logger } from '../../log';
 
 export function runCommand(): Command {
@@ -22,17 +27,27 @@ export function runCommand(): Command {
       const log = createLogger(config.logLevel);
       log.info({ config: describeConfig(config) }, 'starting cdr-bridge');
 
-      const redis = connectRedis(config, 'cdr-bridge', log);
+      const metrics = new BridgeMetrics({ listLengths: () => list.lengths() });
+      // The main connection speaks for Redis in readiness; the blocking one reaches the same server.
+      const redis = connectRedis(config, 'cdr-bridge', log, { onState: (up) => metrics.redisUp(up) });
       const blocking = connectRedis(config, 'cdr-bridge-take', log);
       const list = new ReliableList(redis, blocking, {
         source: config.sourceKey,
         processing: config.processingKey,
         deadLetter: config.deadLetterKey,
         lease: config.leaseKey,
-      });
+      }, { replicas: config.redisWaitReplicas, timeoutMs: config.redisWaitTimeoutMs });
       const lease = new Lease(redis, config.leaseKey, config.leaseTtlMs);
       const sink = new KafkaSink(config, log);
-      const bridge = new Bridge({ list, lease, sink, framer: singleObjectFramer() }, config, log);
+      const framer = new MessageFraming(config, log);
+      const bridge = new Bridge({ list, lease, sink, framer }, config, log, metrics);
+      // Its own client without retries: a probe should fail fast, the next one is 5 s away.
+      const probeAdmin = kafkaClient(config, log, { retry: { retries: 0 } }).admin();
+      const kafkaProbe = new KafkaProbe(async () => {
+        await probeAdmin.connect();
+        await probeAdmin.describeCluster();
+      }, (up) => metrics.kafkaProbed(up));
+      let http: OpsHttpServer | undefined;
 
       let deadline: NodeJS.Timeout | undefined;
       const onSignal = (signal: NodeJS.Signals): void => {
@@ -47,14 +62,23 @@ export function runCommand(): Command {
       process.on('SIGINT', onSignal);
 
       try {
+        http = await startHttpServer(config, metrics, log);
         redis.connect().catch(() => undefined);
         blocking.connect().catch(() => undefined);
-        await list.checkKeyTypes();
+        await untilSuccess(() => list.checkKeyTypes(), {
+          isFatal: (err) => err instanceof WrongKeyTypeError,
+          onFirstFailure: (err) => log.warn({ err: err.message }, 'cannot check the Redis keys yet; retrying'),
+        });
         const warning = await list.persistenceWarning();
         if (warning) log.warn(warning);
-        await connectKafka(sink, log, () => bridge.stopped);
+        await framer.prepare(() => bridge.stopped);
+        await connectKafka(sink, log, () => bridge.stopped, metrics);
+        kafkaProbe.start();
         await bridge.run();
       } finally {
+        kafkaProbe.stop();
+        await probeAdmin.disconnect().catch(() => undefined);
+        await http?.close();
         await sink.disconnect().catch(() => undefined);
         redis.disconnect();
         blocking.disconnect();
@@ -65,14 +89,16 @@ export function runCommand(): Command {
 }
 
 /** Waits for the broker at start: an unreachable Kafka is retried, not a crash. */
-async function connectKafka(sink: KafkaSink, log: Logger, stopped: () => boolean): Promise<void> {
+async function connectKafka(sink: KafkaSink, log: Logger, stopped: () => boolean, observer: BridgeObserver): Promise<void> {
   for (let attempt = 0; !stopped(); attempt++) {
     try {
       await sink.connect();
+      observer.kafkaUp(true);
       if (attempt > 0) log.info('kafka reachable');
       return;
     } catch (err) {
       if (attempt === 0) log.warn({ err: (err as Error).message }, 'kafka unreachable at start; retrying');
+      observer.retried('connect');
       await pause(backoffMs(attempt, 200, 5000));
     }
   }

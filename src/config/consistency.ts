@@ -1,0 +1,69 @@
+// Rules that span several settings: a half-configured TLS, SASL, Sentinel or registry login
+// stops the start with exit code 2 instead of failing later at a handshake, less clearly.
+// Messages name settings, never their values: several of them are secrets.
+
+import { ConfigError } from '../errors';
+
+export interface ConnectionSettings {
+  redisUrl: string;
+  redisPassword: string | undefined;
+  redisUsername: string | undefined;
+  redisTlsCaFile: string | undefined;
+  redisTlsInsecure: boolean;
+  redisSentinels: readonly string[] | undefined;
+  redisSentinelName: string | undefined;
+  redisSentinelPassword: string | undefined;
+  kafkaSaslMechanism: string | undefined;
+  kafkaSaslUsername: string | undefined;
+  kafkaSaslPassword: string | undefined;
+  kafkaSsl: boolean;
+  kafkaSslCaFile: string | undefined;
+  schemaRegistryUrl: string | undefined;
+  schemaRegistryUser: string | undefined;
+  schemaRegistryPassword: string | undefined;
+}
+
+export function checkConsistency(c: ConnectionSettings): void {
+  const rediss = c.redisUrl.trim().toLowerCase().startsWith('rediss://');
+  if (!rediss && c.redisTlsCaFile !== undefined) {
+    throw new ConfigError('REDIS_TLS_CA_FILE', 'applies to TLS connections only: REDIS_URL must start with rediss://');
+  }
+  if (!rediss && c.redisTlsInsecure) {
+    throw new ConfigError('REDIS_TLS_INSECURE', 'applies to TLS connections only: REDIS_URL must start with rediss://');
+  }
+  if (c.redisUsername !== undefined && c.redisPassword === undefined && !urlHasPassword(c.redisUrl)) {
+    throw new ConfigError('REDIS_USERNAME', 'an ACL user needs a password too (REDIS_PASSWORD, or in REDIS_URL)');
+  }
+  if (c.redisSentinels !== undefined && c.redisSentinelName === undefined) {
+    throw new ConfigError('REDIS_SENTINEL_NAME', 'is required with REDIS_SENTINELS (the name in `sentinel monitor <name> ...`)');
+  }
+  if (c.redisSentinelPassword !== undefined && c.redisSentinels === undefined) {
+    throw new ConfigError('REDIS_SENTINELS', 'is required with REDIS_SENTINEL_PASSWORD');
+  }
+  if (c.redisSentinelName !== undefined && c.redisSentinels === undefined) {
+    throw new ConfigError('REDIS_SENTINELS', 'is required with REDIS_SENTINEL_NAME (the Sentinels to ask for the master)');
+  }
+  if (c.kafkaSaslMechanism !== undefined) {
+    if (c.kafkaSaslUsername === undefined) throw new ConfigError('KAFKA_SASL_USERNAME', `is required with KAFKA_SASL_MECHANISM=${c.kafkaSaslMechanism}`);
+    if (c.kafkaSaslPassword === undefined) throw new ConfigError('KAFKA_SASL_PASSWORD', `is required with KAFKA_SASL_MECHANISM=${c.kafkaSaslMechanism}`);
+  } else if (c.kafkaSaslUsername !== undefined || c.kafkaSaslPassword !== undefined) {
+    throw new ConfigError('KAFKA_SASL_MECHANISM', 'is required with KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD (plain, scram-sha-256 or scram-sha-512)');
+  }
+  if (c.kafkaSslCaFile !== undefined && !c.kafkaSsl) {
+    throw new ConfigError('KAFKA_SSL_CA_FILE', 'applies to TLS connections only: set KAFKA_SSL=true');
+  }
+  if ((c.schemaRegistryUser !== undefined || c.schemaRegistryPassword !== undefined) && c.schemaRegistryUrl === undefined) {
+    throw new ConfigError('SCHEMA_REGISTRY_URL', 'is required with SCHEMA_REGISTRY_USER/SCHEMA_REGISTRY_PASSWORD');
+  }
+  if (c.schemaRegistryPassword !== undefined && c.schemaRegistryUser === undefined) {
+    throw new ConfigError('SCHEMA_REGISTRY_USER', 'is required with SCHEMA_REGISTRY_PASSWORD (basic auth sends both)');
+  }
+}
+
+function urlHasPassword(raw: string): boolean {
+  try {
+    return new URL(raw).password !== '';
+  } catch {
+    return false;
+  }
+}
