@@ -11,7 +11,7 @@ import type { KafkaSink, OutMessage } from '../sink/kafka-sink';
 import type { Lease } from '../source/lease';
 import type { AckResult, Refused, ReliableList } from '../source/reliable-list';
 import { backoffMs, pause } from './backoff';
-import { encodeBatch } from './encode-batch';
+import { encodeBatch, type EncodedBatch } from './encode-batch';
 import { Leadership } from './leadership';
 import { silentObserver, type BridgeObserver } from './observer';
 
@@ -25,7 +25,8 @@ export interface BridgeSettings {
 export interface BridgeParts {
   list: ReliableList;
   lease: Lease;
-  sink: KafkaSink;
+  /** What the bridge uses of the sink (the benchmark also runs it on another Kafka client). */
+  sink: Pick<KafkaSink, 'connect' | 'publish' | 'recentIds' | 'reset'>;
   framer: Framer;
 }
 
@@ -87,17 +88,33 @@ export class Bridge {
     let recoverFirst = true;
     let failing = false;
     let attempt = 0;
-    while (!this.stopping && lease.isHeld()) {
+    // The next batch, taken and encoded while the current one is published (see below). Never
+    // set while recoverFirst is: recover() must not see items this loop still holds.
+    let ahead: Promise<EncodedBatch> | undefined;
+    // Once stopping (or deposed) nothing new is taken, but a batch taken ahead is still delivered.
+    while ((!this.stopping && lease.isHeld()) || ahead) {
       try {
         if (recoverFirst) {
           await this.recover();
           recoverFirst = false;
         }
-        const raws = await list.take(this.settings.batchSize, this.settings.takeBlockMs, lease.token);
-        if (raws.length > 0) {
-          const { remaining } = await this.deliver(raws);
-          // More in flight than this (sole) batch: a deposed leader's BLMOVE landed an item.
-          recoverFirst = remaining > 0;
+        const batch = ahead ? await ahead : this.encode(await list.take(this.settings.batchSize, this.settings.takeBlockMs, lease.token));
+        ahead = undefined;
+        if (batch.taken > 0) {
+          // A full batch means a backlog: take and encode the next one while the broker confirms
+          // this one, so Redis and this process work meanwhile. Still one send in flight, acks in
+          // take order. A short batch means the list was drained: the take after the ack sees more.
+          if (batch.taken === this.settings.batchSize && !this.stopping) ahead = this.takeAhead();
+          const { remaining } = await this.deliver(batch);
+          // The take ahead ran before the ack (same connection), so `remaining` counts its items;
+          // more than that means a deposed leader's BLMOVE landed an item: deliver the batch in
+          // hand, then recover the stray.
+          const held = ahead ? (await ahead).taken : 0;
+          if (remaining > held) {
+            if (ahead) await this.deliver(await ahead);
+            ahead = undefined;
+            recoverFirst = true;
+          }
         } else {
           // Idle: the moment to notice a stray that landed after our last ack.
           recoverFirst = (await list.inFlightCount()) > 0;
@@ -113,6 +130,8 @@ export class Bridge {
         // reply was lost moved items all the same): recover the processing list before going on.
         if (!failing) this.log.warn({ err: (err as Error).message }, 'redis command failed; retrying, recovering anything in flight first');
         failing = true;
+        // A batch taken ahead is in the processing list (or was never taken): recover() sees to it.
+        ahead = undefined;
         recoverFirst = true;
         this.observer.retried('take');
         await pause(backoffMs(attempt++), this.stopSignal.signal);
@@ -132,23 +151,51 @@ export class Bridge {
     this.log.info({ count: items.length, alreadyInKafka: known.size }, 'recovering CDRs left in flight');
     let skipped = 0;
     for (let i = 0; i < items.length; i += this.settings.batchSize) {
-      const result = await this.deliver(items.slice(i, i + this.settings.batchSize), known);
+      const result = await this.deliver(this.encode(items.slice(i, i + this.settings.batchSize)), known);
       skipped += result.skipped;
     }
     this.observer.recovered(items.length, skipped);
   }
 
-  /** decode → encode → publish → ack for one batch, oldest first. */
-  private async deliver(raws: Buffer[], alreadyInKafka?: Set<string>): Promise<AckResult & { skipped: number }> {
-    const batch = encodeBatch(raws, Date.now(), this.parts.framer, this.settings);
+  /** decode → encode, for a batch just taken. */
+  private encode(raws: Buffer[]): EncodedBatch {
+    return encodeBatch(raws, Date.now(), this.parts.framer, this.settings);
+  }
+
+  /** The next batch: what waits now (never blocks; empty when nothing does), encoded. */
+  private takeAhead(): Promise<EncodedBatch> {
+    const next = this.parts.list.takeReady(this.settings.batchSize, this.parts.lease.token).then((raws) => this.encode(raws));
+    // Handled even if the loop ends first (deposed): its items stay in the processing list for recovery.
+    next.catch(() => undefined);
+    return next;
+  }
+
+  /** publish → ack for one encoded batch, oldest first. */
+  private async deliver(batch: EncodedBatch, alreadyInKafka?: Set<string>): Promise<AckResult & { skipped: number }> {
     const fresh = alreadyInKafka ? batch.messages.filter((m) => !alreadyInKafka.has(m.cdrId)) : batch.messages;
-    if (fresh.length > 0) await this.publishConfirmed(fresh, batch.takenAt);
+    if (fresh.length > 0) {
+      await this.untilReplicated();
+      await this.publishConfirmed(fresh, batch.takenAt);
+    }
     const result = await this.ack(batch.published, batch.refused);
     if (batch.refused.length > 0) {
       this.observer.deadLettered(result.deadLettered);
       this.log.warn({ count: batch.refused.length, first: batch.refused[0]?.reason }, 'dead-lettered undecodable CDRs');
     }
     return { ...result, skipped: batch.messages.length - fresh.length };
+  }
+
+  /** Holds the batch until Redis replicas have its take (off unless REDIS_WAIT_REPLICAS > 0). */
+  private async untilReplicated(): Promise<void> {
+    for (let waited = false; ; waited = true) {
+      if (!this.parts.lease.isHeld()) throw new NotLeaderError('lease lapsed while waiting for Redis replicas');
+      if (await this.parts.list.replicated()) {
+        if (waited) this.log.info('redis replicas caught up: publishing');
+        return;
+      }
+      if (!waited) this.log.warn('redis replicas have not confirmed the take: holding the batch until they do');
+      this.observer.retried('take');
+    }
   }
 
   /**

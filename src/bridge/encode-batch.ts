@@ -19,11 +19,13 @@ export interface EncodedBatch {
   published: Buffer[];
   refused: Refused[];
   takenAt: number;
+  /** How many raw items went in (published + refused). */
+  taken: number;
 }
 
 export function encodeBatch(raws: readonly Buffer[], takenAt: number, framer: Framer, settings: EncodeSettings): EncodedBatch {
   const keyField = settings.kafkaKeyField;
-  const out: EncodedBatch = { messages: [], published: [], refused: [], takenAt };
+  const out: EncodedBatch = { messages: [], published: [], refused: [], takenAt, taken: raws.length };
   for (const raw of raws) {
     const decoded = decodePayload(raw, takenAt, { maxPayloadBytes: settings.maxPayloadBytes });
     if (!decoded.ok) {

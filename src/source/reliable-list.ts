@@ -31,6 +31,12 @@ export interface AckResult {
   remaining: number;
 }
 
+export interface Replication {
+  /** Replicas that must hold a take before its CDRs are published (0: do not wait). */
+  replicas: number;
+  timeoutMs: number;
+}
+
 export class ReliableList {
   private readonly redis: ScriptedRedis;
 
@@ -42,8 +48,22 @@ export class ReliableList {
     redis: Redis,
     private readonly blocking: Redis,
     readonly keys: ListKeys,
+    private readonly replication: Replication = { replicas: 0, timeoutMs: 1000 },
   ) {
     this.redis = installScripts(redis);
+  }
+
+  /**
+   * Resolves once `replicas` replicas have every write this process made so far (WAIT on both
+   * connections), or at once when none are required. Behind Sentinel, a take the replicas do
+   * not have yet is undone by a failover: the CDRs go back to the source list, and publishing
+   * them now would publish them twice. Returns false when the replicas did not confirm in time.
+   */
+  async replicated(): Promise<boolean> {
+    const { replicas, timeoutMs } = this.replication;
+    if (replicas === 0) return true;
+    const [a, b] = await Promise.all([this.redis.wait(replicas, timeoutMs), this.blocking.wait(replicas, timeoutMs)]);
+    return Math.min(a, b) >= replicas;
   }
 
   /** Refuses to start when a key holds something other than a list (touches nothing). */
@@ -88,7 +108,12 @@ export class ReliableList {
     return [first, ...rest];
   }
 
-  private async takeReady(max: number, leaseToken: string): Promise<Buffer[]> {
+  /**
+   * Takes up to `max` items that are waiting now, oldest first, in one Lua call on the main
+   * connection; never blocks (empty when none wait). Sent before an ack on that connection, it
+   * runs before the ack, so the ack's `remaining` counts what it took.
+   */
+  async takeReady(max: number, leaseToken: string): Promise<Buffer[]> {
     try {
       return await this.redis.takeBuffer(this.keys.source, this.keys.processing, this.keys.lease, inFlightSinceKey(this.keys.processing), max, leaseToken);
     } catch (err) {

@@ -152,7 +152,8 @@ describe('kafka outages (own stack: the broker is stopped on purpose)', () => {
       await bridge.waitForLog('kafka publish failed', 60000);
       await sleep(2000);
       const during = { source: await redis.llen(s.source), processing: await redis.llen(s.processing) };
-      assert.ok(during.processing <= 100, `at most one batch in flight during the outage (${during.processing})`);
+      // The batch being published, plus at most the next one, taken ahead while it was sent.
+      assert.ok(during.processing <= 2 * 100, `at most two batches in flight during the outage (${during.processing})`);
       assert.equal(during.source + during.processing, second.length, 'the backlog stays in Redis');
       assert.equal(lines(bridge, 'kafka publish failed'), 1, 'the outage is logged once');
       assert.ok(bridge.running);

@@ -1,0 +1,113 @@
+// The benchmark's results: one object, printed as a table, written as latest.json and
+// latest.md (with the machine it ran on, so a figure is never quoted without its context).
+
+import type { PayloadSize } from './backlog';
+import type { KafkaCeiling, RedisCeiling } from './ceiling';
+import type { DrainResult } from './drain';
+import type { LatencyResult, Percentiles } from './latency';
+import type { Machine } from './machine';
+import type { NaiveResult } from './naive-bridge';
+
+export interface Results {
+  startedAt: string;
+  quick: boolean;
+  machine: Machine;
+  payload: PayloadSize;
+  drain?: DrainResult;
+  /** The same drain with the bench-only @platformatic/kafka sink. */
+  drainPlatformatic?: DrainResult;
+  kafkaCeiling?: KafkaCeiling;
+  kafkaCeilingOneInFlight?: KafkaCeiling;
+  redisCeiling?: RedisCeiling;
+  naive?: NaiveResult;
+  latency: LatencyResult[];
+  backlog?: DrainResult;
+  sweep: DrainResult[];
+  ratios: { drainOverKafkaCeiling?: number; drainOverNaive?: number; drainOverRedisTakeAck?: number; platformaticOverKafkaCeiling?: number };
+}
+
+export function ratios(r: Results): Results['ratios'] {
+  const d = r.drain?.cdrPerSec;
+  const out: Results['ratios'] = {};
+  if (d === undefined) return out;
+  if (r.kafkaCeiling) out.drainOverKafkaCeiling = round2(d / r.kafkaCeiling.recordsPerSec);
+  if (r.naive) out.drainOverNaive = round2(d / r.naive.cdrPerSec);
+  if (r.redisCeiling) out.drainOverRedisTakeAck = round2(d / r.redisCeiling.takeAckCdrPerSec);
+  if (r.kafkaCeiling && r.drainPlatformatic) out.platformaticOverKafkaCeiling = round2(r.drainPlatformatic.cdrPerSec / r.kafkaCeiling.recordsPerSec);
+  return out;
+}
+
+/** Rows of [what, figure, note] for the console and Markdown tables. */
+function rows(r: Results): [string, string, string][] {
+  const out: [string, string, string][] = [];
+  const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+  const cpu = (d: DrainResult): string => `CPU µs/CDR: bridge ${d.cpuUsPerCdr.bridge}, Redis ${d.cpuUsPerCdr.redis}, broker ${d.cpuUsPerCdr.kafka}`;
+  if (r.drain) {
+    out.push(['drain (cdr-bridge run, defaults)', `${n(r.drain.cdrPerSec)} CDR/s`, `${n(r.drain.cdrs)} CDRs in ${r.drain.seconds} s, ${r.drain.mbPerSec} MB/s raw JSON, peak RSS ${r.drain.peakRssMiB} MiB; ${cpu(r.drain)}`]);
+  }
+  if (r.drainPlatformatic) {
+    const d = r.drainPlatformatic;
+    out.push(['drain, @platformatic/kafka sink (bench only)', `${n(d.cdrPerSec)} CDR/s`, `same bridge loop, other Kafka client; ${d.mbPerSec} MB/s; ${cpu(d)}`]);
+  }
+  if (r.kafkaCeiling) {
+    const k = r.kafkaCeiling;
+    out.push(['ceiling: Kafka ProducerPerformance', `${n(k.recordsPerSec)} rec/s`, `${n(k.records)} × ${k.recordSize} B after a fifth as warm-up, ${k.props}, ${k.mbPerSec} MB/s`]);
+  }
+  if (r.kafkaCeilingOneInFlight) {
+    const k = r.kafkaCeilingOneInFlight;
+    out.push(['ceiling: Kafka, one request in flight', `${n(k.recordsPerSec)} rec/s`, k.props]);
+  }
+  if (r.redisCeiling) {
+    const c = r.redisCeiling;
+    out.push(['ceiling: Redis take script alone', `${n(c.takeCdrPerSec)} CDR/s`, `${n(c.cdrs)} CDRs, batches of ${c.batchSize}`]);
+    out.push(['ceiling: Redis take + ack', `${n(c.takeAckCdrPerSec)} CDR/s`, 'the bridge\'s whole Redis side']);
+  }
+  if (r.naive) out.push(['naive bridge (1 CDR per round trip)', `${n(r.naive.cdrPerSec)} CDR/s`, `${n(r.naive.cdrs)} CDRs in ${r.naive.seconds} s`]);
+  if (r.ratios.drainOverKafkaCeiling !== undefined) out.push(['ratio drain / Kafka ceiling', `${r.ratios.drainOverKafkaCeiling}`, '']);
+  if (r.ratios.drainOverRedisTakeAck !== undefined) out.push(['ratio drain / Redis take+ack', `${r.ratios.drainOverRedisTakeAck}`, '']);
+  if (r.ratios.platformaticOverKafkaCeiling !== undefined) out.push(['ratio drain on @platformatic/kafka / Kafka ceiling', `${r.ratios.platformaticOverKafkaCeiling}`, '']);
+  if (r.ratios.drainOverNaive !== undefined) out.push(['ratio drain / naive', `${r.ratios.drainOverNaive}×`, '']);
+  const ms = (p: Percentiles): string => `p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms, max ${p.maxMs} ms`;
+  for (const l of r.latency) {
+    out.push([`latency LPUSH→appended at ${n(l.rate)} CDR/s`, ms(l.appended), `${n(l.counted)} CDRs over ${l.seconds} s (offered ${n(l.achievedRate)}/s); ≈ confirmed`]);
+    out.push([`  Kafka's Java producer at ${n(l.rate)}/s`, ms(l.kafkaProducer), 'send→acked, linger.ms=0: the broker\'s share']);
+  }
+  if (r.drain) out.push(['peak RSS, drain', `${r.drain.peakRssMiB} MiB`, `${n(r.drain.cdrs)}-CDR backlog`]);
+  if (r.backlog) {
+    const b = r.backlog;
+    const rss = (b.progress ?? []).map((p) => p.rssMiB).filter((x) => x > 0);
+    const range = rss.length > 0 ? `RSS ${Math.min(...rss)}–${Math.max(...rss)} MiB while the backlog fell from ${n(b.cdrs)} to 0` : '';
+    out.push([`peak RSS, ${n(b.cdrs)}-CDR backlog`, `${b.peakRssMiB} MiB`, `drained at ${n(b.cdrPerSec)} CDR/s; ${range}; ${cpu(b)}`]);
+  }
+  for (const s of r.sweep) out.push([`sweep BATCH_SIZE=${s.batchSize}`, `${n(s.cdrPerSec)} CDR/s`, `${n(s.cdrs)} CDRs`]);
+  return out;
+}
+
+export function consoleTable(r: Results): string {
+  const all = rows(r);
+  const w0 = Math.max(...all.map((x) => x[0].length));
+  const w1 = Math.max(...all.map((x) => x[1].length));
+  return all.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`).join('\n');
+}
+
+export function markdown(r: Results, chartFile: string | undefined): string {
+  const m = r.machine;
+  const lines = [
+    `# cdr-bridge benchmark${r.quick ? ' (quick run)' : ''}`,
+    '',
+    `Run ${r.startedAt} on ${m.nproc} cores (${m.cpu}), ${m.memGiB} GiB, Node ${m.node}, Kafka ${m.kafka}, Redis ${m.redis}; load average ${m.loadBefore} before, ${m.loadAfter} after (the machine is shared: compare figures of one run, as ratios).`,
+    `Average CDR: ${r.payload.rawBytes} B of JSON; Kafka record ${r.payload.recordBytes} B (framed Avro value ${r.payload.valueBytes} B + key + cdr-id header).`,
+    '',
+    '| what | figure | notes |',
+    '|---|---|---|',
+    ...rows(r).map(([a, b, c]) => `| ${a} | ${b} | ${c} |`),
+    '',
+    'Latency is timed from the LPUSH stamp in each CDR to the broker\'s LogAppendTime (the latency topic uses message.timestamp.type=LogAppendTime). With one replica the broker answers the acks=all request right after appending, so this is LPUSH → confirmed less the reply\'s sub-millisecond trip back; the broker stamps whole milliseconds (truncated), so the middle of its millisecond is taken (±0.5 ms). The stamps are read after the run, so no reader competes for the CPU meanwhile. Kafka\'s own Java producer at the same rate (send → acknowledged, linger.ms=0) shows what the broker alone costs on this machine in this run.',
+  ];
+  if (chartFile) lines.push('', `![throughput against batch size](${chartFile})`);
+  return `${lines.join('\n')}\n`;
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}

@@ -1,0 +1,37 @@
+// Topic housekeeping for the benchmark's own stack: create, count, delete.
+
+import type { BenchStack } from './bench-stack';
+
+/** Records in a topic: the sum of its partitions' end offsets minus their starts. */
+export async function topicCount(stack: BenchStack, topic: string): Promise<number> {
+  const admin = stack.kafka().admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(BigInt(p.offset) - BigInt(p.low)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Keeps the broker's disk and page cache from filling up over a long run. */
+export async function deleteTopic(stack: BenchStack, topic: string): Promise<void> {
+  const admin = stack.kafka().admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: [topic], timeout: 30_000 }).catch(() => undefined);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function createTopic(stack: BenchStack, topic: string, partitions = 3, config: Record<string, string> = {}): Promise<void> {
+  const admin = stack.kafka().admin();
+  await admin.connect();
+  try {
+    const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }));
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, configEntries }] });
+  } finally {
+    await admin.disconnect();
+  }
+}
