@@ -48,3 +48,13 @@ export class OperationError extends BridgeError {
     this.code = code;
   }
 }
+
+/**
+ * Redis reconnected between a take and its publish while replicas are required: behind
+ * Sentinel the take may have been lost with the old master, so the batch is not published
+ * from memory; the processing list on the current master says what is really in flight.
+ */
+export class TakeUncertainError extends BridgeError {
+  readonly code = 'TAKE_UNCERTAIN';
+  readonly exitCode = 1;
+}

@@ -90,7 +90,7 @@ export class Bridge {
     let attempt = 0;
     // The next batch, taken and encoded while the current one is published (see below). Never
     // set while recoverFirst is: recover() must not see items this loop still holds.
-    let ahead: Promise<EncodedBatch> | undefined;
+    let ahead: Promise<EncodedBatch & { session: number }> | undefined;
     // Once stopping (or deposed) nothing new is taken, but a batch taken ahead is still delivered.
     while ((!this.stopping && lease.isHeld()) || ahead) {
       try {
@@ -146,24 +146,25 @@ export class Bridge {
    */
   private async recover(): Promise<void> {
     const items = await this.parts.list.inFlight();
+    const session = this.parts.list.session;
     if (items.length === 0) return;
     const known = await this.readBack(items.length);
     this.log.info({ count: items.length, alreadyInKafka: known.size }, 'recovering CDRs left in flight');
     let skipped = 0;
     for (let i = 0; i < items.length; i += this.settings.batchSize) {
-      const result = await this.deliver(this.encode(items.slice(i, i + this.settings.batchSize)), known);
+      const result = await this.deliver(this.encode(items.slice(i, i + this.settings.batchSize), session), known);
       skipped += result.skipped;
     }
     this.observer.recovered(items.length, skipped);
   }
 
-  /** decode → encode, for a batch just taken. */
-  private encode(raws: Buffer[]): EncodedBatch {
-    return encodeBatch(raws, Date.now(), this.parts.framer, this.settings);
+  /** decode → encode, for a batch just taken (in the Redis session it was taken in). */
+  private encode(raws: Buffer[], session = this.parts.list.session): EncodedBatch & { session: number } {
+    return { ...encodeBatch(raws, Date.now(), this.parts.framer, this.settings), session };
   }
 
   /** The next batch: what waits now (never blocks; empty when nothing does), encoded. */
-  private takeAhead(): Promise<EncodedBatch> {
+  private takeAhead(): Promise<EncodedBatch & { session: number }> {
     const next = this.parts.list.takeReady(this.settings.batchSize, this.parts.lease.token).then((raws) => this.encode(raws));
     // Handled even if the loop ends first (deposed): its items stay in the processing list for recovery.
     next.catch(() => undefined);
@@ -171,10 +172,10 @@ export class Bridge {
   }
 
   /** publish → ack for one encoded batch, oldest first. */
-  private async deliver(batch: EncodedBatch, alreadyInKafka?: Set<string>): Promise<AckResult & { skipped: number }> {
+  private async deliver(batch: EncodedBatch & { session: number }, alreadyInKafka?: Set<string>): Promise<AckResult & { skipped: number }> {
     const fresh = alreadyInKafka ? batch.messages.filter((m) => !alreadyInKafka.has(m.cdrId)) : batch.messages;
     if (fresh.length > 0) {
-      await this.untilReplicated();
+      await this.untilReplicated(batch.session);
       await this.publishConfirmed(fresh, batch.takenAt);
     }
     const result = await this.ack(batch.published, batch.refused);
@@ -186,10 +187,10 @@ export class Bridge {
   }
 
   /** Holds the batch until Redis replicas have its take (off unless REDIS_WAIT_REPLICAS > 0). */
-  private async untilReplicated(): Promise<void> {
+  private async untilReplicated(session: number): Promise<void> {
     for (let waited = false; ; waited = true) {
       if (!this.parts.lease.isHeld()) throw new NotLeaderError('lease lapsed while waiting for Redis replicas');
-      if (await this.parts.list.replicated()) {
+      if (await this.parts.list.replicated(session)) {
         if (waited) this.log.info('redis replicas caught up: publishing');
         return;
       }

@@ -3,7 +3,7 @@
 // so every CDR is always in exactly one of: source, processing, dead-letter.
 
 import type Redis from 'ioredis';
-import { NotLeaderError, WrongKeyTypeError } from '../errors';
+import { NotLeaderError, TakeUncertainError, WrongKeyTypeError } from '../errors';
 import { deadLetterEnvelope } from './dead-letter';
 import { installScripts, type ScriptedRedis } from './scripts';
 
@@ -51,6 +51,16 @@ export class ReliableList {
     private readonly replication: Replication = { replicas: 0, timeoutMs: 1000 },
   ) {
     this.redis = installScripts(redis);
+    // Every (re)connection starts a new session: WAIT only vouches for writes of its own.
+    redis.on('ready', () => this.sessions++);
+    blocking.on('ready', () => this.sessions++);
+  }
+
+  private sessions = 0;
+
+  /** Changes whenever either connection reconnects; taken with a batch, checked before publishing. */
+  get session(): number {
+    return this.sessions;
   }
 
   /**
@@ -59,10 +69,14 @@ export class ReliableList {
    * not have yet is undone by a failover: the CDRs go back to the source list, and publishing
    * them now would publish them twice. Returns false when the replicas did not confirm in time.
    */
-  async replicated(): Promise<boolean> {
+  async replicated(session: number): Promise<boolean> {
     const { replicas, timeoutMs } = this.replication;
     if (replicas === 0) return true;
+    // After a reconnect (a failover), WAIT on the new connection knows nothing of the take made
+    // on the old one: it may be lost, its CDRs back in the source list.
+    if (session !== this.sessions) throw new TakeUncertainError('redis reconnected since the take; its fate is read from the processing list');
     const [a, b] = await Promise.all([this.redis.wait(replicas, timeoutMs), this.blocking.wait(replicas, timeoutMs)]);
+    if (session !== this.sessions) throw new TakeUncertainError('redis reconnected while waiting for replicas');
     return Math.min(a, b) >= replicas;
   }
 
