@@ -163,7 +163,8 @@ describe('readiness through outages (a private stack, its services stopped on pu
       const copies = assertAllDelivered(payloads, records);
       assert.equal(copies.size, payloads.length);
       const metrics = (await httpGet(`${base}/metrics`)).body;
-      assert.ok((sample(metrics, 'cdr_bridge_retries_total{operation="publish"}') ?? 0) > 0, 'the held batch was retried');
+      // Not asserted: cdr_bridge_retries_total{operation="publish"} > 0. kafkajs retries a send
+      // internally for several seconds first, so a short outage can end inside one attempt.
       assert.equal(sample(metrics, 'cdr_bridge_kafka_up'), 1);
       assert.equal(sample(metrics, 'cdr_bridge_source_backlog'), 0);
     } finally {
