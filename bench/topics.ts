@@ -1,17 +1,11 @@
 // Topic housekeeping for the benchmark's own stack: create, count, delete.
 
+import { topicRecordCount } from '../src/sink/topic-reader';
 import type { BenchStack } from './bench-stack';
 
 /** Records in a topic: the sum of its partitions' end offsets minus their starts. */
 export async function topicCount(stack: BenchStack, topic: string): Promise<number> {
-  const admin = stack.kafka().admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((sum, p) => sum + Number(BigInt(p.offset) - BigInt(p.low)), 0);
-  } finally {
-    await admin.disconnect();
-  }
+  return topicRecordCount(stack.kafka(), topic);
 }
 
 /** Keeps the broker's disk and page cache from filling up over a long run. */

@@ -89,3 +89,15 @@ export async function readToEnd(kafka: Kafka, topic: string, options: ReadOption
     await admin2.disconnect().catch(() => undefined);
   }
 }
+
+/** Records a topic holds now: the sum over its partitions of end offset minus start offset. */
+export async function topicRecordCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -3,7 +3,7 @@
 import type { Kafka } from 'kafkajs';
 import { decodeMessage } from '../../src/codec/framing';
 import type { Cdr } from '../../src/codec/cdr';
-import { readToEnd } from '../../src/sink/topic-reader';
+import { readToEnd, topicRecordCount } from '../../src/sink/topic-reader';
 
 export interface TopicRecord {
   partition: number;
@@ -25,19 +25,13 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<TopicRecor
 
 /** Waits until the topic holds at least `count` records, then returns all of them. */
 export async function readTopicUntil(kafka: Kafka, topic: string, count: number, timeoutMs = 120000): Promise<TopicRecord[]> {
-  const admin = kafka.admin();
-  await admin.connect();
   const deadline = Date.now() + timeoutMs;
-  try {
-    for (;;) {
-      const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
-      const total = offsets.reduce((a, p) => a + Number(BigInt(p.offset) - BigInt(p.low)), 0);
-      if (total >= count) break;
-      if (Date.now() > deadline) throw new Error(`topic ${topic} holds ${total} records, expected ${count}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  } finally {
-    await admin.disconnect();
+  for (;;) {
+    // The topic may not exist yet: the bridge creates it when it first connects.
+    const total = await topicRecordCount(kafka, topic).catch(() => 0);
+    if (total >= count) break;
+    if (Date.now() > deadline) throw new Error(`topic ${topic} holds ${total} records, expected ${count}`);
+    await new Promise((r) => setTimeout(r, 200));
   }
   return readTopic(kafka, topic);
 }
