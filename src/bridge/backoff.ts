@@ -24,9 +24,16 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
  * rethrown at once (a wrong key type does not heal); the first failure is reported once.
  */
 export async function untilSuccess<T>(fn: () => Promise<T>, opts: { isFatal?: (err: unknown) => boolean; onFirstFailure?: (err: Error) => void; signal?: AbortSignal } = {}): Promise<T> {
+  // A command may also just wait (a client that queues through an outage): the signal ends that too.
+  const stopped = new Promise<never>((_, reject) => {
+    const onAbort = (): void => reject(new Error('stopped while waiting'));
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  stopped.catch(() => undefined);
   for (let attempt = 0; ; attempt++) {
     try {
-      return await fn();
+      return await Promise.race([fn(), stopped]);
     } catch (err) {
       if (opts.isFatal?.(err) || opts.signal?.aborted) throw err;
       if (attempt === 0) opts.onFirstFailure?.(err as Error);

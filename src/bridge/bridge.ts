@@ -47,6 +47,11 @@ export class Bridge {
     return this.stopping;
   }
 
+  /** Aborts when stop() is called: lets start-up waits end early too. */
+  get stopSignalOf(): AbortSignal {
+    return this.stopSignal.signal;
+  }
+
   private get stopping(): boolean {
     return this.stopSignal.signal.aborted;
   }

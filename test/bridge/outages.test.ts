@@ -100,6 +100,21 @@ describe('outages at start', () => {
   });
 });
 
+describe('stopping while an outage holds the start', () => {
+  it('exits 0 at once on SIGTERM while Redis is still unreachable', async () => {
+    const port = await freePort();
+    const s = new Scenario();
+    scenarios.push(s);
+    const bridge = BridgeProcess.run(s.env({ REDIS_URL: `redis://127.0.0.1:${port}` }));
+    await bridge.waitForLog('redis unreachable');
+    const signalledAt = Date.now();
+    const { code } = await bridge.stop('SIGTERM');
+    assert.equal(code, 0, bridge.stderr.slice(-1500));
+    assert.ok(Date.now() - signalledAt < 5000, `stopped within 5 s (${Date.now() - signalledAt} ms), not at the shutdown timeout`);
+    noStackTrace(bridge);
+  });
+});
+
 describe('kafka outages (own stack: the broker is stopped on purpose)', () => {
   let stack: OwnStack;
   before(async () => {

@@ -68,7 +68,12 @@ export function runCommand(): Command {
         await untilSuccess(() => list.checkKeyTypes(), {
           isFatal: (err) => err instanceof WrongKeyTypeError,
           onFirstFailure: (err) => log.warn({ err: err.message }, 'cannot check the Redis keys yet; retrying'),
+          signal: bridge.stopSignalOf,
+        }).catch((err: unknown) => {
+          // Stopped while still waiting for Redis at start: nothing was taken, a clean exit.
+          if (!bridge.stopped) throw err;
         });
+        if (bridge.stopped) return;
         const warning = await list.persistenceWarning();
         if (warning) log.warn(warning);
         await framer.prepare(() => bridge.stopped);
