@@ -48,8 +48,3 @@ export function connectRedis(settings: RedisSettings, name: string, log: Logger,
   });
   return redis;
 }
-
-/** True while the connection can run commands now. */
-export function isRedisReady(redis: Redis): boolean {
-  return redis.status === 'ready';
-}
