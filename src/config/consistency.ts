@@ -3,25 +3,16 @@
 // Messages name settings, never their values: several of them are secrets.
 
 import { ConfigError } from '../errors';
+import type { Config } from './config';
 
-export interface ConnectionSettings {
-  redisUrl: string;
-  redisPassword: string | undefined;
-  redisUsername: string | undefined;
-  redisTlsCaFile: string | undefined;
-  redisTlsInsecure: boolean;
-  redisSentinels: readonly string[] | undefined;
-  redisSentinelName: string | undefined;
-  redisSentinelPassword: string | undefined;
-  kafkaSaslMechanism: string | undefined;
-  kafkaSaslUsername: string | undefined;
-  kafkaSaslPassword: string | undefined;
-  kafkaSsl: boolean;
-  kafkaSslCaFile: string | undefined;
-  schemaRegistryUrl: string | undefined;
-  schemaRegistryUser: string | undefined;
-  schemaRegistryPassword: string | undefined;
-}
+/** The settings these rules read, typed from Config itself so the two cannot drift apart. */
+export type ConnectionSettings = Pick<
+  Config,
+  | 'redisUrl' | 'redisPassword' | 'redisUsername' | 'redisTlsCaFile' | 'redisTlsInsecure'
+  | 'redisSentinels' | 'redisSentinelName' | 'redisSentinelPassword'
+  | 'kafkaSaslMechanism' | 'kafkaSaslUsername' | 'kafkaSaslPassword' | 'kafkaSsl' | 'kafkaSslCaFile'
+  | 'schemaRegistryUrl' | 'schemaRegistryUser' | 'schemaRegistryPassword'
+>;
 
 export function checkConsistency(c: ConnectionSettings): void {
   const rediss = c.redisUrl.trim().toLowerCase().startsWith('rediss://');
