@@ -45,7 +45,7 @@ async function bench(o: BenchOptions, stack: BenchStack): Promise<Results> {
     say(`drain: ${r.drain.cdrPerSec} CDR/s (${r.drain.seconds} s), peak RSS ${r.drain.peakRssMiB} MiB, bridge CPU ${r.drain.cpuUsPerCdr.bridge} µs/CDR`);
     // The same bridge loop on another Kafka client (bench only), to show what kafkajs costs.
     say(`drain: again on @platformatic/kafka (bench-only sink)`);
-    r.drainPlatformatic = await drain(stack, { cdrs: o.cdrs, start: { client: 'platformatic' } });
+    r.drainPlatformatic = await drain(stack, { cdrs: o.cdrs, start: { client: 'platformatic', nodeArgs } });
     say(`drain: ${r.drainPlatformatic.cdrPerSec} CDR/s, bridge CPU ${r.drainPlatformatic.cpuUsPerCdr.bridge} µs/CDR`);
   }
   if (runs(o, 'ceiling')) {

@@ -58,3 +58,12 @@ export class TakeUncertainError extends BridgeError {
   readonly code = 'TAKE_UNCERTAIN';
   readonly exitCode = 1;
 }
+
+/** A send to Kafka failed; its outcome is unknown (the broker may have written it). */
+export class PublishError extends BridgeError {
+  readonly code = 'KAFKA_PUBLISH';
+  readonly exitCode = 1;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

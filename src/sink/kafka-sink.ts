@@ -1,11 +1,15 @@
 // The Kafka side: one idempotent producer, acks from all in-sync replicas, and one send in
 // flight at a time. Also reads back the topic's most recent records, so a batch whose fate
 // is unknown (a crash or an error after sending) can be checked instead of sent twice.
+// Sends go through @platformatic/kafka (./producer.ts); the topic check and the read-back
+// through kafkajs, like every other reader in the product.
 
-import { CompressionTypes, Kafka, Partitioners, type Admin, type Producer, type Message, type KafkaConfig } from 'kafkajs';
+import { Kafka, type Admin, type KafkaConfig } from 'kafkajs';
+import { PublishError } from '../errors';
 import type { Logger } from '../log';
 import { kafkaLogCreator } from './kafka-logger';
 import { kafkaSecurity, type KafkaSecuritySettings } from './kafka-security';
+import { createProducer, describeProduceError, type ProducerRecord, type RecordProducer } from './producer';
 import { readToEnd } from './topic-reader';
 
 export interface OutMessage {
@@ -26,6 +30,7 @@ export interface SinkSettings extends KafkaSecuritySettings {
 }
 
 export const CDR_ID_HEADER = 'cdr-id';
+const CDR_ID_HEADER_BYTES = Buffer.from(CDR_ID_HEADER);
 
 export function kafkaClient(settings: Pick<SinkSettings, 'kafkaBrokers' | 'kafkaClientId'> & KafkaSecuritySettings, log: Logger, extra: Partial<KafkaConfig> = {}): Kafka {
   return new Kafka({
@@ -40,37 +45,36 @@ export function kafkaClient(settings: Pick<SinkSettings, 'kafkaBrokers' | 'kafka
   });
 }
 
+async function send(producer: RecordProducer, messages: (ProducerRecord & { topic: string })[]): Promise<void> {
+  try {
+    await producer.send({ messages });
+  } catch (err) {
+    throw new PublishError(describeProduceError(err), { cause: err });
+  }
+}
+
 export class KafkaSink {
   private readonly kafka: Kafka;
-  private producer: Producer | undefined;
-  private readonly compression: CompressionTypes;
+  private producer: RecordProducer | undefined;
 
   constructor(
     private readonly settings: SinkSettings,
     private readonly log: Logger,
   ) {
     this.kafka = kafkaClient(settings, log);
-    this.compression = settings.kafkaCompression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   }
 
   get topic(): string {
     return this.settings.kafkaTopic;
   }
 
-  /** Connects the producer and makes sure the topic exists. Throws when the broker is unreachable. */
+  /**
+   * Makes sure the topic exists and readies a producer (which connects on its first send).
+   * Throws when the broker is unreachable.
+   */
   async connect(): Promise<void> {
     await this.ensureTopic();
-    if (!this.producer) {
-      // kafkajs's idempotent producer keeps correct sequence numbers only with one request in
-      // flight (tulios/kafkajs#598), which is also what keeps per-key order across retries.
-      this.producer = this.kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-      });
-    }
-    await this.producer.connect();
+    this.producer ??= await createProducer(this.settings, this.log);
   }
 
   private async ensureTopic(): Promise<void> {
@@ -96,19 +100,21 @@ export class KafkaSink {
   async publish(messages: readonly OutMessage[]): Promise<void> {
     const producer = this.producer;
     if (!producer) throw new Error('KafkaSink.publish before connect');
-    let chunk: Message[] = [];
+    const topic = this.topic;
+    let chunk: (ProducerRecord & { topic: string })[] = [];
     let bytes = 0;
     for (const m of messages) {
       const size = m.value.length + (m.key?.length ?? 0) + 100;
       if (chunk.length > 0 && bytes + size > this.settings.kafkaMaxRequestBytes) {
-        await producer.send({ topic: this.topic, acks: -1, compression: this.compression, messages: chunk });
+        await send(producer, chunk);
         chunk = [];
         bytes = 0;
       }
-      chunk.push({ key: m.key, value: m.value, headers: { [CDR_ID_HEADER]: m.cdrId } });
+      const key = m.key === null ? undefined : Buffer.from(m.key);
+      chunk.push({ topic, key, value: m.value, headers: new Map([[CDR_ID_HEADER_BYTES, Buffer.from(m.cdrId, 'latin1')]]) });
       bytes += size;
     }
-    if (chunk.length > 0) await producer.send({ topic: this.topic, acks: -1, compression: this.compression, messages: chunk });
+    if (chunk.length > 0) await send(producer, chunk);
   }
 
   /**
@@ -127,7 +133,8 @@ export class KafkaSink {
   async disconnect(): Promise<void> {
     const producer = this.producer;
     this.producer = undefined;
-    await producer?.disconnect();
+    // force: a send still waiting (the bridge gave up on it) is failed, not awaited.
+    await producer?.close(true);
   }
 
   /** Drops the producer (after an error of unknown outcome) so the next connect starts clean. */
