@@ -21,7 +21,7 @@ class BridgeChild {
   private exitedFlag = false;
 
   constructor(env: Record<string, string>, nodeArgs: readonly string[], root: string, client: KafkaClientName) {
-    const entry = client === 'kafkajs' ? [path.join(root, 'dist/src/cli/main.js'), 'run'] : [path.join(root, 'dist/bench/platformatic-bridge.js')];
+    const entry = client === 'product' ? [path.join(root, 'dist/src/cli/main.js'), 'run'] : [path.join(root, 'dist/bench/kafkajs-bridge.js')];
     this.child = spawn(process.execPath, [...nodeArgs, ...entry], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     live.add(this.child);
     this.child.stderr!.on('data', (b: Buffer) => {
@@ -60,8 +60,8 @@ class BridgeChild {
   }
 }
 
-/** kafkajs: the product (`cdr-bridge run`); platformatic: bench/platformatic-bridge.ts. */
-export type KafkaClientName = 'kafkajs' | 'platformatic';
+/** product: `cdr-bridge run` (@platformatic/kafka); kafkajs: bench/kafkajs-bridge.ts. */
+export type KafkaClientName = 'product' | 'kafkajs';
 
 export interface StartOptions {
   /** Node flags (e.g. --cpu-prof). */
@@ -84,7 +84,7 @@ export class BridgeUnderTest {
 
   /** Starts the bridge and resolves once it holds the lease (so it is about to take). */
   static async start(env: Record<string, string>, o: StartOptions = {}): Promise<BridgeUnderTest> {
-    const p = new BridgeChild({ HTTP_PORT: '0', LOG_LEVEL: 'info', ...env }, o.nodeArgs ?? [], o.root ?? ROOT, o.client ?? 'kafkajs');
+    const p = new BridgeChild({ HTTP_PORT: '0', LOG_LEVEL: 'info', ...env }, o.nodeArgs ?? [], o.root ?? ROOT, o.client ?? 'product');
     const b = new BridgeUnderTest(p);
     try {
       await p.waitForLog('acquired the lease', 120_000);

@@ -92,7 +92,7 @@ export async function drain(stack: BenchStack, o: DrainOptions): Promise<DrainRe
   await redis.del(source, `${source}:processing`, `${source}:deadletter`, `${source}:lease`);
   return {
     cdrs: o.cdrs,
-    client: o.start?.client ?? 'kafkajs',
+    client: o.start?.client ?? 'product',
     batchSize: o.batchSize ?? 'default',
     seconds: Math.round(seconds * 1000) / 1000,
     cdrPerSec: Math.round(o.cdrs / seconds),

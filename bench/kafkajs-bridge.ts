@@ -1,6 +1,6 @@
 // Bench only: the real bridge loop (src/bridge/bridge.ts) with its real Redis side, publishing
-// through PlatformaticSink instead of kafkajs — so the drain can compare the two Kafka clients
-// with everything else equal. Configured by the same environment as `cdr-bridge run`; stops
+// through KafkajsSink (kafkajs's producer, as the product did before) — so the drain can compare
+// the two Kafka clients with everything else equal. Configured by the same environment as `cdr-bridge run`; stops
 // cleanly on SIGTERM. No metrics endpoint (the benchmark reads none).
 
 import { Bridge } from '../src/bridge/bridge';
@@ -10,7 +10,7 @@ import { createLogger } from '../src/log';
 import { Lease } from '../src/source/lease';
 import { connectRedis } from '../src/source/redis-connection';
 import { ReliableList } from '../src/source/reliable-list';
-import { PlatformaticSink } from './platformatic-sink';
+import { KafkajsSink } from './kafkajs-sink';
 
 async function main(): Promise<void> {
   const config = loadConfig({ env: process.env });
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   await Promise.all([redis.connect(), blocking.connect()]);
   const list = new ReliableList(redis, blocking, { source: config.sourceKey, processing: config.processingKey, deadLetter: config.deadLetterKey, lease: config.leaseKey });
   const lease = new Lease(redis, config.leaseKey, config.leaseTtlMs);
-  const sink = new PlatformaticSink(config, log);
+  const sink = new KafkajsSink(config, log);
   await sink.connect();
   const bridge = new Bridge({ list, lease, sink, framer: singleObjectFramer() }, config, log);
   process.on('SIGTERM', () => bridge.stop());
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: Error) => {
-    process.stderr.write(`platformatic bridge failed: ${err.stack ?? err.message}\n`);
+    process.stderr.write(`kafkajs bridge failed: ${err.stack ?? err.message}\n`);
     process.exit(1);
   },
 );
