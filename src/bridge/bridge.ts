@@ -30,6 +30,15 @@ export interface BridgeParts {
   framer: Framer;
 }
 
+/** An encoded batch and the Redis session it was taken in. */
+type TakenBatch = EncodedBatch & { session: number };
+
+/** An ack under way, and how many items the loop held in flight besides its batch. */
+interface PendingAck {
+  result: Promise<AckResult>;
+  held: Promise<number>;
+}
+
 export class Bridge {
   private readonly stopSignal = new AbortController();
   private readonly leadership: Leadership;
@@ -95,53 +104,108 @@ export class Bridge {
     let attempt = 0;
     // The next batch, taken and encoded while the current one is published (see below). Never
     // set while recoverFirst is: recover() must not see items this loop still holds.
-    let ahead: Promise<EncodedBatch & { session: number }> | undefined;
-    // Once stopping (or deposed) nothing new is taken, but a batch taken ahead is still delivered.
-    while ((!this.stopping && lease.isHeld()) || ahead) {
-      try {
-        if (recoverFirst) {
-          await this.recover();
-          recoverFirst = false;
-        }
-        const batch = ahead ? await ahead : this.encode(await list.take(this.settings.batchSize, this.settings.takeBlockMs, lease.token));
-        ahead = undefined;
-        if (batch.taken > 0) {
-          // A full batch means a backlog: take and encode the next one while the broker confirms
-          // this one, so Redis and this process work meanwhile. Still one send in flight, acks in
-          // take order. A short batch means the list was drained: the take after the ack sees more.
-          if (batch.taken === this.settings.batchSize && !this.stopping) ahead = this.takeAhead();
-          const { remaining } = await this.deliver(batch);
-          // The take ahead ran before the ack (same connection), so `remaining` counts its items;
-          // more than that means a deposed leader's BLMOVE landed an item: deliver the batch in
-          // hand, then recover the stray.
-          const held = ahead ? (await ahead).taken : 0;
-          if (remaining > held) {
-            if (ahead) await this.deliver(await ahead);
-            ahead = undefined;
-            recoverFirst = true;
+    let ahead: Promise<TakenBatch> | undefined;
+    // The ack of the batch just confirmed, still running on Redis while the next batch is
+    // published (acks stay in take order: each is awaited before the next is sent).
+    let acking: PendingAck | undefined;
+    try {
+      // Once stopping (or deposed) nothing new is taken, but a batch taken ahead is still delivered.
+      while ((!this.stopping && lease.isHeld()) || ahead) {
+        try {
+          if (recoverFirst) {
+            if (acking) await this.settle(acking); // recover() reads the list: no ack may be running
+            acking = undefined;
+            await this.recover();
+            recoverFirst = false;
           }
-        } else {
-          // Idle: the moment to notice a stray that landed after our last ack.
-          recoverFirst = (await list.inFlightCount()) > 0;
+          let batch: TakenBatch;
+          if (ahead) {
+            batch = await ahead;
+          } else {
+            // A blocking take runs on its own connection: let the ack finish first, so its count
+            // of what remains in flight is not blurred by this take.
+            if (acking && (await this.settle(acking))) {
+              acking = undefined;
+              recoverFirst = true;
+              continue;
+            }
+            acking = undefined;
+            batch = this.encode(await list.take(this.settings.batchSize, this.settings.takeBlockMs, lease.token));
+          }
+          ahead = undefined;
+          if (batch.taken > 0) {
+            // A full batch means a backlog: take and encode the next one while the broker confirms
+            // this one, so Redis and this process work meanwhile. Still one send in flight, acks in
+            // take order. A short batch means the list was drained: the take after the ack sees more.
+            // The take ahead goes after the previous batch's ack on the same connection, so that
+            // ack's count of what remains does not include it.
+            if (batch.taken === this.settings.batchSize && !this.stopping) ahead = this.takeAhead();
+            await this.publishBatch(batch);
+            if (acking && (await this.settle(acking))) {
+              // A deposed leader's BLMOVE landed an item: ack the batch in hand, deliver the one
+              // taken ahead, then recover the stray.
+              acking = undefined;
+              await this.settle(this.ackBatch(batch, 0));
+              if (ahead) await this.settle(this.ackBatch(await this.published(await ahead), 0));
+              ahead = undefined;
+              recoverFirst = true;
+              continue;
+            }
+            acking = this.ackBatch(batch, ahead);
+          } else {
+            // Idle: the moment to notice a stray that landed after our last ack.
+            recoverFirst = (await list.inFlightCount()) > 0;
+          }
+          if (failing) {
+            failing = false;
+            attempt = 0;
+            this.log.info('redis commands work again');
+          }
+        } catch (err) {
+          if (err instanceof NotLeaderError) throw err;
+          // A reconnecting client can reject a command whose effect is unknown (a take whose
+          // reply was lost moved items all the same): recover the processing list before going on.
+          if (!failing) this.log.warn({ err: (err as Error).message }, 'redis command failed; retrying, recovering anything in flight first');
+          failing = true;
+          // A batch taken ahead is in the processing list (or was never taken): recover() sees to it.
+          ahead = undefined;
+          recoverFirst = true;
+          this.observer.retried('take');
+          await pause(backoffMs(attempt++), this.stopSignal.signal);
         }
-        if (failing) {
-          failing = false;
-          attempt = 0;
-          this.log.info('redis commands work again');
-        }
-      } catch (err) {
-        if (err instanceof NotLeaderError) throw err;
-        // A reconnecting client can reject a command whose effect is unknown (a take whose
-        // reply was lost moved items all the same): recover the processing list before going on.
-        if (!failing) this.log.warn({ err: (err as Error).message }, 'redis command failed; retrying, recovering anything in flight first');
-        failing = true;
-        // A batch taken ahead is in the processing list (or was never taken): recover() sees to it.
-        ahead = undefined;
-        recoverFirst = true;
-        this.observer.retried('take');
-        await pause(backoffMs(attempt++), this.stopSignal.signal);
       }
+    } finally {
+      // Whatever ends the loop, a confirmed batch leaves the processing list before lead() does.
+      if (acking) await this.settle(acking);
     }
+  }
+
+  /** Publishes a batch (no ack yet) and hands it back for its ack. */
+  private async published(batch: TakenBatch): Promise<TakenBatch> {
+    await this.publishBatch(batch);
+    return batch;
+  }
+
+  /**
+   * Starts the ack of a confirmed batch. `ahead` is the batch taken after it and before the
+   * ack (on the same connection), whose items may rightly remain in flight.
+   */
+  private ackBatch(batch: TakenBatch, ahead: Promise<TakenBatch> | number | undefined): PendingAck {
+    const result = this.ack(batch.published, batch.refused).then((r) => {
+      if (batch.refused.length > 0) {
+        this.observer.deadLettered(r.deadLettered);
+        this.log.warn({ count: batch.refused.length, first: batch.refused[0]?.reason }, 'dead-lettered undecodable CDRs');
+      }
+      return r;
+    });
+    const held = typeof ahead === 'number' ? Promise.resolve(ahead) : ahead ? ahead.then((b) => b.taken, () => 0) : Promise.resolve(0);
+    return { result, held };
+  }
+
+  /** Waits for an ack; true when more remains in flight than this loop holds (a stray). */
+  private async settle(pending: PendingAck): Promise<boolean> {
+    const [{ remaining }, held] = await Promise.all([pending.result, pending.held]);
+    return remaining > held;
   }
 
   /**
@@ -164,31 +228,33 @@ export class Bridge {
   }
 
   /** decode → encode, for a batch just taken (in the Redis session it was taken in). */
-  private encode(raws: Buffer[], session = this.parts.list.session): EncodedBatch & { session: number } {
+  private encode(raws: Buffer[], session = this.parts.list.session): TakenBatch {
     return { ...encodeBatch(raws, Date.now(), this.parts.framer, this.settings), session };
   }
 
   /** The next batch: what waits now (never blocks; empty when nothing does), encoded. */
-  private takeAhead(): Promise<EncodedBatch & { session: number }> {
+  private takeAhead(): Promise<TakenBatch> {
     const next = this.parts.list.takeReady(this.settings.batchSize, this.parts.lease.token).then((raws) => this.encode(raws));
     // Handled even if the loop ends first (deposed): its items stay in the processing list for recovery.
     next.catch(() => undefined);
     return next;
   }
 
-  /** publish → ack for one encoded batch, oldest first. */
-  private async deliver(batch: EncodedBatch & { session: number }, alreadyInKafka?: Set<string>): Promise<AckResult & { skipped: number }> {
+  /** publish → ack for one encoded batch, oldest first (recovery: nothing overlaps). */
+  private async deliver(batch: TakenBatch, alreadyInKafka?: Set<string>): Promise<{ skipped: number }> {
+    const skipped = await this.publishBatch(batch, alreadyInKafka);
+    await this.ackBatch(batch, 0).result;
+    return { skipped };
+  }
+
+  /** Publishes what of a batch the topic does not already hold; returns how many it skipped. */
+  private async publishBatch(batch: TakenBatch, alreadyInKafka?: Set<string>): Promise<number> {
     const fresh = alreadyInKafka ? batch.messages.filter((m) => !alreadyInKafka.has(m.cdrId)) : batch.messages;
     if (fresh.length > 0) {
       await this.untilReplicated(batch.session);
       await this.publishConfirmed(fresh, batch.takenAt);
     }
-    const result = await this.ack(batch.published, batch.refused);
-    if (batch.refused.length > 0) {
-      this.observer.deadLettered(result.deadLettered);
-      this.log.warn({ count: batch.refused.length, first: batch.refused[0]?.reason }, 'dead-lettered undecodable CDRs');
-    }
-    return { ...result, skipped: batch.messages.length - fresh.length };
+    return batch.messages.length - fresh.length;
   }
 
   /** Holds the batch until Redis replicas have its take (off unless REDIS_WAIT_REPLICAS > 0). */
