@@ -106,6 +106,34 @@ describe('delivery', () => {
     }
   });
 
+  it('publishes exactly once a stray that lands in the processing list while a backlog drains (a deposed leader\'s BLMOVE)', async () => {
+    const s = scenario();
+    const payloads = takeSynthetic(20_000, { seed: 5 });
+    const strays = takeSynthetic(30, { seed: 6 });
+    await pushAll(s.redis, s.source, payloads);
+    const bridge = BridgeProcess.run(s.env());
+    try {
+      await bridge.waitForLog('acquired the lease');
+      // Mid-drain, items appear at the head of the processing list as a BLMOVE of a deposed
+      // leader would leave them: taken by nobody this bridge knows of.
+      await readTopicUntil(s.kafka, s.topic, 2000);
+      for (let i = 0; i < strays.length; i += 10) {
+        await s.redis.lpush(s.processing, ...strays.slice(i, i + 10));
+        await new Promise((r) => setTimeout(r, 15));
+      }
+      await s.drained();
+      const all = [...payloads, ...strays];
+      const records = await readTopicUntil(s.kafka, s.topic, all.length);
+      assert.equal(records.length, all.length, 'every CDR and every stray exactly once');
+      const copies = assertAllDelivered(all, records);
+      assert.equal(copies.size, all.length);
+      assert.deepEqual(await s.lengths(), { source: 0, processing: 0, deadLetter: 0 });
+      assert.ok(bridge.logs.some((l) => l.msg === 'recovering CDRs left in flight' && typeof l.count === 'number' && l.count > 0), 'the strays were recovered');
+    } finally {
+      assert.equal((await bridge.stop()).code, 0, bridge.stderr.slice(-2000));
+    }
+  });
+
   it('on SIGTERM mid-stream finishes the batch in flight, exits 0 and leaves nothing in the processing list', async () => {
     const s = scenario();
     const payloads = takeSynthetic(10_000, { seed: 4 });
