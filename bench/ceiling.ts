@@ -9,6 +9,7 @@ import { Lease } from '../src/source/lease';
 import { ReliableList } from '../src/source/reliable-list';
 import type { BenchStack } from './bench-stack';
 import { preload } from './backlog';
+import { kafkaPid, processCpuSeconds } from './cpu-meter';
 import { producerPerformance } from './producer-performance';
 
 export interface KafkaCeiling {
@@ -18,13 +19,19 @@ export interface KafkaCeiling {
   recordsPerSec: number;
   mbPerSec: number;
   avgLatencyMs: number;
+  /** The broker's CPU µs per record over the whole run (warm-up included): what the broker alone costs. */
+  brokerCpuUsPerRecord: number | undefined;
 }
 
 /** ProducerPerformance flat out; `props` are producer properties beyond bootstrap.servers. */
 export async function kafkaCeiling(stack: BenchStack, records: number, recordSize: number, props: string[]): Promise<KafkaCeiling> {
   // The first fifth is the JVM's warm-up and not counted (the tool's steady-state figures).
-  const r = await producerPerformance(stack, { records, recordSize, throughput: -1, props, warmupRecords: Math.floor(records / 5) });
-  return { records: r.records, recordSize, props: props.join(' '), recordsPerSec: r.recordsPerSec, mbPerSec: r.mbPerSec, avgLatencyMs: r.avgMs };
+  const warmupRecords = Math.floor(records / 5);
+  const broker = kafkaPid(stack);
+  const before = processCpuSeconds(broker);
+  const r = await producerPerformance(stack, { records, recordSize, throughput: -1, props, warmupRecords });
+  const brokerCpuUsPerRecord = broker === undefined ? undefined : Math.round(((processCpuSeconds(broker) - before) * 1e7) / (r.records + warmupRecords)) / 10;
+  return { records: r.records, recordSize, props: props.join(' '), recordsPerSec: r.recordsPerSec, mbPerSec: r.mbPerSec, avgLatencyMs: r.avgMs, brokerCpuUsPerRecord };
 }
 
 export interface RedisCeiling {

@@ -51,7 +51,8 @@ function rows(r: Results): [string, string, string][] {
   }
   if (r.kafkaCeiling) {
     const k = r.kafkaCeiling;
-    out.push(['ceiling: Kafka ProducerPerformance', `${n(k.recordsPerSec)} rec/s`, `${n(k.records)} × ${k.recordSize} B after a fifth as warm-up, ${k.props}, ${k.mbPerSec} MB/s`]);
+    const broker = k.brokerCpuUsPerRecord === undefined ? '' : `; broker CPU ${k.brokerCpuUsPerRecord} µs/record`;
+    out.push(['ceiling: Kafka ProducerPerformance', `${n(k.recordsPerSec)} rec/s`, `${n(k.records)} × ${k.recordSize} B after a fifth as warm-up, ${k.props}, ${k.mbPerSec} MB/s${broker}`]);
   }
   if (r.kafkaCeilingOneInFlight) {
     const k = r.kafkaCeilingOneInFlight;
