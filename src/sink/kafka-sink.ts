@@ -10,7 +10,7 @@ import type { Logger } from '../log';
 import { registerKafkajsCodecs } from './kafkajs-codecs';
 import { kafkaLogCreator } from './kafka-logger';
 import { kafkaSecurity, type KafkaSecuritySettings } from './kafka-security';
-import { createProducer, describeProduceError, type ProducerRecord, type RecordProducer } from './producer';
+import { createProducer, describeProduceError, type KafkaCompression, type ProducerRecord, type RecordProducer } from './producer';
 import { readToEnd } from './topic-reader';
 
 export interface OutMessage {
@@ -24,7 +24,7 @@ export interface SinkSettings extends KafkaSecuritySettings {
   kafkaBrokers: readonly string[];
   kafkaTopic: string;
   kafkaClientId: string;
-  kafkaCompression: 'none' | 'gzip';
+  kafkaCompression: KafkaCompression;
   kafkaCreateTopic: boolean;
   kafkaTopicPartitions: number;
   kafkaMaxRequestBytes: number;

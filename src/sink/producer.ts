@@ -15,8 +15,15 @@ import { loadPlatformatic } from './platformatic';
 export interface ProducerSettings extends KafkaSecuritySettings {
   kafkaBrokers: readonly string[];
   kafkaClientId: string;
-  kafkaCompression: 'none' | 'gzip';
+  kafkaCompression: KafkaCompression;
 }
+
+/**
+ * Codecs of produced batches. snappy and lz4 come from the library's bundled WebAssembly;
+ * kafkajs reads them through ./kafkajs-codecs.ts. No zstd: the library needs Node >= 22.15's
+ * zlib for it, and kafkajs could not read it back.
+ */
+export type KafkaCompression = 'none' | 'gzip' | 'snappy' | 'lz4';
 
 /** One record as the bridge sends it: key, framed Avro value, the cdr-id header. */
 export interface ProducerRecord {
