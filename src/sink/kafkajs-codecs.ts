@@ -12,7 +12,7 @@
 //     does a broker that recompresses a topic with compression.type=snappy — so reading
 //     unwraps that framing when it is there.
 
-import { CompressionCodecs, CompressionTypes } from 'kafkajs';
+import { CompressionCodecs, CompressionTypes, KafkaJSNonRetriableError } from 'kafkajs';
 import { loadPlatformatic } from './platformatic';
 
 type Transform = (data: Buffer) => Buffer;
@@ -52,7 +52,14 @@ function codec(name: 'snappy' | 'lz4'): KafkajsCodec {
     },
     async decompress(buffer) {
       const { decompressSync } = await algorithm();
-      return name === 'snappy' ? unframeSnappy(buffer, decompressSync) : decompressSync(buffer);
+      try {
+        return name === 'snappy' ? unframeSnappy(buffer, decompressSync) : decompressSync(buffer);
+      } catch (err) {
+        // Not retriable: fetching the same bytes again cannot help, so the reader fails at
+        // once with this reason instead of kafkajs retrying and restarting the consumer
+        // until the read times out. (The WebAssembly says no more than "unreachable".)
+        throw new KafkaJSNonRetriableError(`cannot decompress a ${name} record batch of ${buffer.length} bytes: ${(err as Error).message}`);
+      }
     },
   };
 }

@@ -64,6 +64,11 @@ export async function readToEnd(kafka: Kafka, topic: string, options: ReadOption
     const removeJoinListener = consumer.on(consumer.events.GROUP_JOIN, () => {
       for (const [partition, from] of starts) consumer.seek({ topic, partition, offset: from.toString() });
     });
+    // A consumer kafkajs will not restart (a batch it cannot decompress, say) has stopped for
+    // good: fail now, with its reason, rather than at the timeout.
+    const removeCrashListener = consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) fail(new Error(`reading ${topic} failed: ${payload.error.message}`));
+    });
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
@@ -84,6 +89,7 @@ export async function readToEnd(kafka: Kafka, topic: string, options: ReadOption
     } finally {
       clearTimeout(timer);
       removeJoinListener();
+      removeCrashListener();
     }
   } finally {
     await consumer.disconnect().catch(() => undefined);
