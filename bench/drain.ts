@@ -5,6 +5,8 @@
 // acks only what the broker confirmed — and then the topic's end offsets must sum to N.
 
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { topicSegments } from '../test/support/kafka-java';
 import type { BenchStack } from './bench-stack';
 import { preload } from './backlog';
 import { BridgeUnderTest, round1, type StartOptions } from './bridge-under-test';
@@ -40,6 +42,10 @@ export interface DrainResult {
   peakRssMiB: number;
   /** CPU microseconds per CDR spent by each process during the drain (robust to machine noise). */
   cpuUsPerCdr: CpuSeconds;
+  /** KAFKA_COMPRESSION of the run ('none' unless the options' env set it). */
+  compression: string;
+  /** Bytes of log segment the broker wrote per CDR (batch headers included): what compression saves. */
+  storedBytesPerCdr?: number;
   progress?: ProgressSample[];
 }
 
@@ -88,6 +94,7 @@ export async function drain(stack: BenchStack, o: DrainOptions): Promise<DrainRe
   const perCdr = (cpuSeconds: number): number => round1((cpuSeconds * 1e6) / o.cdrs);
   const inTopic = await topicCount(stack, topic);
   if (inTopic !== o.cdrs) throw new Error(`drain: the topic holds ${inTopic} records, expected ${o.cdrs}`);
+  const stored = storedBytes(stack, topic);
   await deleteTopic(stack, topic);
   await redis.del(source, `${source}:processing`, `${source}:deadletter`, `${source}:lease`);
   return {
@@ -99,6 +106,15 @@ export async function drain(stack: BenchStack, o: DrainOptions): Promise<DrainRe
     mbPerSec: round1(backlog.bytes / seconds / 1e6),
     peakRssMiB: bridge.peakRssMiB,
     cpuUsPerCdr: { bridge: perCdr(cpu.bridge), redis: perCdr(cpu.redis), kafka: perCdr(cpu.kafka) },
+    compression: o.env?.KAFKA_COMPRESSION ?? 'none',
+    ...(stored === undefined ? {} : { storedBytesPerCdr: round1(stored / o.cdrs) }),
     ...(o.progressEveryMs === undefined ? {} : { progress }),
   };
+}
+
+/** Sum of the topic's log segment sizes on the broker's disk; undefined when the stack does not say where that is. */
+function storedBytes(stack: BenchStack, topic: string): number | undefined {
+  const dataDir = stack.env.STACK_DATA_DIR;
+  if (dataDir === undefined) return undefined;
+  return topicSegments(dataDir, topic).reduce((sum, s) => sum + statSync(s.file).size, 0);
 }

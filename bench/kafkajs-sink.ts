@@ -8,6 +8,9 @@ import { CompressionTypes, Partitioners, type Message, type Producer } from 'kaf
 import type { Logger } from '../src/log';
 import { CDR_ID_HEADER, KafkaSink, kafkaClient, type OutMessage, type SinkSettings } from '../src/sink/kafka-sink';
 
+// snappy and lz4 through the codecs kafkaClient() registers (src/sink/kafkajs-codecs.ts).
+const KAFKAJS_COMPRESSION = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, snappy: CompressionTypes.Snappy, lz4: CompressionTypes.LZ4 } as const;
+
 export class KafkajsSink {
   private producer: Producer | undefined;
   private readonly readBack: KafkaSink;
@@ -36,7 +39,7 @@ export class KafkajsSink {
   async publish(messages: readonly OutMessage[]): Promise<void> {
     const producer = this.producer;
     if (!producer) throw new Error('KafkajsSink.publish before connect');
-    const compression = this.settings.kafkaCompression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    const compression = KAFKAJS_COMPRESSION[this.settings.kafkaCompression];
     let chunk: Message[] = [];
     let bytes = 0;
     for (const m of messages) {

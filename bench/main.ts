@@ -47,6 +47,10 @@ async function bench(o: BenchOptions, stack: BenchStack): Promise<Results> {
     say(`drain: again on kafkajs's producer (bench-only sink, as the product was before)`);
     r.drainKafkajs = await drain(stack, { cdrs: o.cdrs, start: { client: 'kafkajs', nodeArgs } });
     say(`drain: ${r.drainKafkajs.cdrPerSec} CDR/s, bridge CPU ${r.drainKafkajs.cpuUsPerCdr.bridge} µs/CDR`);
+    // What lz4 costs (CPU, throughput) and buys (bytes the broker stores and replicates).
+    say('drain: again with KAFKA_COMPRESSION=lz4');
+    r.drainLz4 = await drain(stack, { cdrs: o.cdrs, env: { KAFKA_COMPRESSION: 'lz4' }, start: { nodeArgs } });
+    say(`drain: ${r.drainLz4.cdrPerSec} CDR/s, bridge CPU ${r.drainLz4.cpuUsPerCdr.bridge} µs/CDR, ${r.drainLz4.storedBytesPerCdr ?? '?'} B/CDR stored (uncompressed ${r.drain.storedBytesPerCdr ?? '?'})`);
   }
   if (runs(o, 'ceiling')) {
     const size = String(r.payload.recordBytes);

@@ -16,6 +16,8 @@ export interface Results {
   drain?: DrainResult;
   /** The same drain with the bench-only kafkajs sink (the product's producer before). */
   drainKafkajs?: DrainResult;
+  /** The same drain with KAFKA_COMPRESSION=lz4. */
+  drainLz4?: DrainResult;
   kafkaCeiling?: KafkaCeiling;
   kafkaCeilingOneInFlight?: KafkaCeiling;
   redisCeiling?: RedisCeiling;
@@ -23,7 +25,7 @@ export interface Results {
   latency: LatencyResult[];
   backlog?: DrainResult;
   sweep: DrainResult[];
-  ratios: { drainOverKafkaCeiling?: number; drainOverNaive?: number; drainOverRedisTakeAck?: number; drainOverKafkajs?: number };
+  ratios: { drainOverKafkaCeiling?: number; drainOverNaive?: number; drainOverRedisTakeAck?: number; drainOverKafkajs?: number; lz4OverDrain?: number; lz4StoredOverDrain?: number };
 }
 
 export function ratios(r: Results): Results['ratios'] {
@@ -34,6 +36,10 @@ export function ratios(r: Results): Results['ratios'] {
   if (r.naive) out.drainOverNaive = round2(d / r.naive.cdrPerSec);
   if (r.redisCeiling) out.drainOverRedisTakeAck = round2(d / r.redisCeiling.takeAckCdrPerSec);
   if (r.drain && r.drainKafkajs) out.drainOverKafkajs = round2(r.drain.cdrPerSec / r.drainKafkajs.cdrPerSec);
+  if (r.drainLz4) out.lz4OverDrain = round2(r.drainLz4.cdrPerSec / d);
+  const stored = r.drain?.storedBytesPerCdr;
+  const storedLz4 = r.drainLz4?.storedBytesPerCdr;
+  if (stored !== undefined && storedLz4 !== undefined) out.lz4StoredOverDrain = round2(storedLz4 / stored);
   return out;
 }
 
@@ -42,12 +48,17 @@ function rows(r: Results): [string, string, string][] {
   const out: [string, string, string][] = [];
   const n = (x: number): string => Math.round(x).toLocaleString('en-US');
   const cpu = (d: DrainResult): string => `CPU µs/CDR: bridge ${d.cpuUsPerCdr.bridge}, Redis ${d.cpuUsPerCdr.redis}, broker ${d.cpuUsPerCdr.kafka}`;
+  const stored = (d: DrainResult): string => (d.storedBytesPerCdr === undefined ? '' : `; ${d.storedBytesPerCdr} B/CDR on the broker's disk`);
   if (r.drain) {
-    out.push(['drain (cdr-bridge run, defaults)', `${n(r.drain.cdrPerSec)} CDR/s`, `${n(r.drain.cdrs)} CDRs in ${r.drain.seconds} s, ${r.drain.mbPerSec} MB/s raw JSON, peak RSS ${r.drain.peakRssMiB} MiB; ${cpu(r.drain)}`]);
+    out.push(['drain (cdr-bridge run, defaults)', `${n(r.drain.cdrPerSec)} CDR/s`, `${n(r.drain.cdrs)} CDRs in ${r.drain.seconds} s, ${r.drain.mbPerSec} MB/s raw JSON, peak RSS ${r.drain.peakRssMiB} MiB; ${cpu(r.drain)}${stored(r.drain)}`]);
   }
   if (r.drainKafkajs) {
     const d = r.drainKafkajs;
     out.push(['drain, kafkajs producer (bench only)', `${n(d.cdrPerSec)} CDR/s`, `same bridge loop on the product's former Kafka client; ${d.mbPerSec} MB/s; ${cpu(d)}`]);
+  }
+  if (r.drainLz4) {
+    const d = r.drainLz4;
+    out.push(['drain, KAFKA_COMPRESSION=lz4', `${n(d.cdrPerSec)} CDR/s`, `${d.mbPerSec} MB/s raw JSON, peak RSS ${d.peakRssMiB} MiB; ${cpu(d)}${stored(d)}`]);
   }
   if (r.kafkaCeiling) {
     const k = r.kafkaCeiling;
@@ -67,6 +78,8 @@ function rows(r: Results): [string, string, string][] {
   if (r.ratios.drainOverKafkaCeiling !== undefined) out.push(['ratio drain / Kafka ceiling', `${r.ratios.drainOverKafkaCeiling}`, '']);
   if (r.ratios.drainOverRedisTakeAck !== undefined) out.push(['ratio drain / Redis take+ack', `${r.ratios.drainOverRedisTakeAck}`, '']);
   if (r.ratios.drainOverKafkajs !== undefined) out.push(['ratio drain / drain on kafkajs', `${r.ratios.drainOverKafkajs}×`, '']);
+  if (r.ratios.lz4OverDrain !== undefined) out.push(['ratio lz4 drain / drain', `${r.ratios.lz4OverDrain}×`, 'throughput with KAFKA_COMPRESSION=lz4 against none']);
+  if (r.ratios.lz4StoredOverDrain !== undefined) out.push(['ratio lz4 stored / stored', `${r.ratios.lz4StoredOverDrain}`, 'bytes the broker writes (and replicates, and consumers fetch) per CDR with lz4 against none']);
   if (r.ratios.drainOverNaive !== undefined) out.push(['ratio drain / naive', `${r.ratios.drainOverNaive}×`, '']);
   const ms = (p: Percentiles): string => `p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms, max ${p.maxMs} ms`;
   for (const l of r.latency) {

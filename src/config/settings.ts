@@ -122,7 +122,7 @@ export const SETTINGS = {
   kafkaTopic: { env: 'KAFKA_TOPIC', flag: 'kafka-topic', fallback: 'enigma.cdrs', parse: text, describe: 'topic the CDRs are published to' },
   kafkaClientId: { env: 'KAFKA_CLIENT_ID', flag: 'kafka-client-id', fallback: 'cdr-bridge', parse: text, describe: 'Kafka client id' },
   kafkaKeyField: { env: 'KAFKA_KEY_FIELD', flag: 'kafka-key-field', fallback: 'internal_call_ref', parse: oneOf('internal_call_ref', 'custom_call_ref', 'campaign_ref', 'client_number', 'dial_number', 'cdr_id'), describe: 'CDR field used as the message key (per-key order is kept)' },
-  kafkaCompression: { env: 'KAFKA_COMPRESSION', flag: 'kafka-compression', fallback: 'none', parse: oneOf('none', 'gzip'), describe: 'compression of produced batches' },
+  kafkaCompression: { env: 'KAFKA_COMPRESSION', flag: 'kafka-compression', fallback: 'none', parse: oneOf('none', 'gzip', 'snappy', 'lz4'), describe: 'compression of produced batches: none, gzip, snappy or lz4 (every consumer of the topic must support the codec; Kafka\'s Java client and `cdr-bridge tail` read all four)' },
   kafkaCreateTopic: { env: 'KAFKA_CREATE_TOPIC', flag: 'kafka-create-topic', fallback: 'true', parse: bool, describe: 'create the topic at start when it does not exist' },
   kafkaTopicPartitions: { env: 'KAFKA_TOPIC_PARTITIONS', flag: 'kafka-topic-partitions', fallback: '3', parse: integer(1, 10000), describe: 'partitions of the topic when the bridge creates it' },
   kafkaMaxRequestBytes: { env: 'KAFKA_MAX_REQUEST_BYTES', flag: 'kafka-max-request-bytes', fallback: '900000', parse: integer(1024, 100 * 1024 * 1024), describe: 'a batch is sent in several requests when its messages exceed this many bytes (keep under the broker\'s message.max.bytes)' },

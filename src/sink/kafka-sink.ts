@@ -7,9 +7,10 @@
 import { Kafka, type Admin, type KafkaConfig } from 'kafkajs';
 import { PublishError } from '../errors';
 import type { Logger } from '../log';
+import { registerKafkajsCodecs } from './kafkajs-codecs';
 import { kafkaLogCreator } from './kafka-logger';
 import { kafkaSecurity, type KafkaSecuritySettings } from './kafka-security';
-import { createProducer, describeProduceError, type ProducerRecord, type RecordProducer } from './producer';
+import { createProducer, describeProduceError, type KafkaCompression, type ProducerRecord, type RecordProducer } from './producer';
 import { readToEnd } from './topic-reader';
 
 export interface OutMessage {
@@ -23,7 +24,7 @@ export interface SinkSettings extends KafkaSecuritySettings {
   kafkaBrokers: readonly string[];
   kafkaTopic: string;
   kafkaClientId: string;
-  kafkaCompression: 'none' | 'gzip';
+  kafkaCompression: KafkaCompression;
   kafkaCreateTopic: boolean;
   kafkaTopicPartitions: number;
   kafkaMaxRequestBytes: number;
@@ -32,7 +33,9 @@ export interface SinkSettings extends KafkaSecuritySettings {
 export const CDR_ID_HEADER = 'cdr-id';
 const CDR_ID_HEADER_BYTES = Buffer.from(CDR_ID_HEADER);
 
+/** A kafkajs client for the admin, the read-back, tail and the probe; it reads snappy and lz4 too. */
 export function kafkaClient(settings: Pick<SinkSettings, 'kafkaBrokers' | 'kafkaClientId'> & KafkaSecuritySettings, log: Logger, extra: Partial<KafkaConfig> = {}): Kafka {
+  registerKafkajsCodecs();
   return new Kafka({
     clientId: settings.kafkaClientId,
     brokers: [...settings.kafkaBrokers],

@@ -2,20 +2,28 @@
 // Chosen over kafkajs for the producer only (admin, read-back, tail and the readiness probe
 // stay on kafkajs): on this product's records it costs about half the CPU per CDR (the drain
 // benchmark, bench/results), it is maintained (kafkajs has had no release since 2023), and it
-// survives the chaos run's broker restarts with nothing lost or doubled. An ES module, so it is
-// loaded with import(), which this CommonJS build keeps as is.
+// survives the chaos run's broker restarts with nothing lost or doubled. An ES module, loaded
+// by ./platformatic.ts.
 
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Producer as PltProducer } from '@platformatic/kafka';
 import type { Logger } from '../log';
 import type { KafkaSecuritySettings } from './kafka-security';
+import { loadPlatformatic } from './platformatic';
 
 export interface ProducerSettings extends KafkaSecuritySettings {
   kafkaBrokers: readonly string[];
   kafkaClientId: string;
-  kafkaCompression: 'none' | 'gzip';
+  kafkaCompression: KafkaCompression;
 }
+
+/**
+ * Codecs of produced batches. snappy and lz4 come from the library's bundled WebAssembly;
+ * kafkajs reads them through ./kafkajs-codecs.ts. No zstd: the library needs Node >= 22.15's
+ * zlib for it, and kafkajs could not read it back.
+ */
+export type KafkaCompression = 'none' | 'gzip' | 'snappy' | 'lz4';
 
 /** One record as the bridge sends it: key, framed Avro value, the cdr-id header. */
 export interface ProducerRecord {
@@ -26,14 +34,6 @@ export interface ProducerRecord {
 
 export type RecordProducer = PltProducer<Buffer, Buffer, Buffer, Buffer>;
 
-type Platformatic = typeof import('@platformatic/kafka');
-let loaded: Promise<Platformatic> | undefined;
-
-function platformatic(): Promise<Platformatic> {
-  loaded ??= import('@platformatic/kafka');
-  return loaded;
-}
-
 /**
  * A producer that sends nothing until asked. Idempotent, so a request the library retries
  * after a timeout is written once; a fresh producer (a new producer id) after every failure
@@ -41,7 +41,7 @@ function platformatic(): Promise<Platformatic> {
  * Partitions as Java and kafkajs do (murmur2 of the key), so the topic keeps its key layout.
  */
 export async function createProducer(settings: ProducerSettings, log: Logger): Promise<RecordProducer> {
-  const kafka = await platformatic();
+  const kafka = await loadPlatformatic();
   const producer = new kafka.Producer<Buffer, Buffer, Buffer, Buffer>({
     clientId: settings.kafkaClientId,
     bootstrapBrokers: [...settings.kafkaBrokers],

@@ -1,9 +1,10 @@
 // Reads a topic from a start point up to the end offsets it had when the read began — the
 // basis of the bridge's read-back check, `cdr-bridge tail --from-beginning` and the tests'
-// independent reader. Reads committed records only.
+// independent reader. Reads committed records only, in any codec the producer may write.
 
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
+import { registerKafkajsCodecs } from './kafkajs-codecs';
 
 export interface ReadMessage {
   partition: number;
@@ -21,6 +22,8 @@ export interface ReadOptions {
 }
 
 export async function readToEnd(kafka: Kafka, topic: string, options: ReadOptions, onMessage: (m: ReadMessage) => void): Promise<void> {
+  // Also for a client made elsewhere than kafkaClient() (the tests', the benchmark's).
+  registerKafkajsCodecs();
   const admin = kafka.admin();
   await admin.connect();
   let offsets: { partition: number; offset: string; low: string }[];
@@ -61,6 +64,11 @@ export async function readToEnd(kafka: Kafka, topic: string, options: ReadOption
     const removeJoinListener = consumer.on(consumer.events.GROUP_JOIN, () => {
       for (const [partition, from] of starts) consumer.seek({ topic, partition, offset: from.toString() });
     });
+    // A consumer kafkajs will not restart (a batch it cannot decompress, say) has stopped for
+    // good: fail now, with its reason, rather than at the timeout.
+    const removeCrashListener = consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) fail(new Error(`reading ${topic} failed: ${payload.error.message}`));
+    });
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
@@ -81,6 +89,7 @@ export async function readToEnd(kafka: Kafka, topic: string, options: ReadOption
     } finally {
       clearTimeout(timer);
       removeJoinListener();
+      removeCrashListener();
     }
   } finally {
     await consumer.disconnect().catch(() => undefined);

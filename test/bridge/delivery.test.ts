@@ -5,19 +5,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
 import { BridgeProcess } from '../support/bridge-process';
-import { assertAllDelivered, assertOrderPerKey, scenarioFactory, type Scenario } from '../support/scenario';
+import { assertAllDelivered, assertOrderPerKey, pushSteadily, scenarioFactory } from '../support/scenario';
 import { pushAll, waitFor } from '../support/services';
 import { readTopicUntil } from '../support/topic';
 
 const scenario = scenarioFactory();
-
-/** Pushes payloads in chunks with pauses, like a dialler writing at a steady rate. */
-async function pushSteadily(s: Scenario, payloads: string[], chunk = 250, pauseMs = 40): Promise<void> {
-  for (let i = 0; i < payloads.length; i += chunk) {
-    await pushAll(s.redis, s.source, payloads.slice(i, i + chunk));
-    await new Promise((r) => setTimeout(r, pauseMs));
-  }
-}
 
 describe('delivery', () => {
   it('publishes 10,000 LPUSHed CDRs to the topic, equal to what went in and in order per key, and drains both lists', async () => {

@@ -58,6 +58,8 @@ describe('config', () => {
       [{ KAFKA_BROKERS: 'a:1,b:99999' }, 'KAFKA_BROKERS', /"b:99999"/],
       [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of/],
       [{ KAFKA_KEY_FIELD: 'ext' }, 'KAFKA_KEY_FIELD', /one of/],
+      // zstd: @platformatic/kafka needs Node >= 22.15's zlib for it, and kafkajs cannot read it.
+      [{ KAFKA_COMPRESSION: 'zstd' }, 'KAFKA_COMPRESSION', /^KAFKA_COMPRESSION: must be one of none, gzip, snappy, lz4, got "zstd"$/],
       [{ KAFKA_TOPIC: '  ' }, 'KAFKA_TOPIC', /empty/],
       [{ KAFKA_CREATE_TOPIC: 'maybe' }, 'KAFKA_CREATE_TOPIC', /true or false/],
       [{ CDR_PROCESSING_KEY: 'enigma:notifications:campaigns' }, 'CDR_PROCESSING_KEY', /must all differ/],
@@ -70,6 +72,15 @@ describe('config', () => {
       assert.ok(err.message.startsWith(`${setting}: `), err.message);
       assert.ok(!err.message.includes('\n'), 'one line');
     }
+  });
+
+  it('takes every codec KAFKA_COMPRESSION names, in any case, and defaults to none', () => {
+    assert.equal(loadConfig({ env: {} }).kafkaCompression, 'none');
+    for (const codec of ['none', 'gzip', 'snappy', 'lz4'] as const) {
+      assert.equal(loadConfig({ env: { KAFKA_COMPRESSION: codec } }).kafkaCompression, codec);
+    }
+    assert.equal(loadConfig({ env: { KAFKA_COMPRESSION: ' LZ4 ' } }).kafkaCompression, 'lz4');
+    assert.equal(loadConfig({ env: {}, flags: { kafkaCompression: 'snappy' } }).kafkaCompression, 'snappy');
   });
 
   it('never shows a password: not in errors, not in the described config', () => {

@@ -8,7 +8,7 @@ import type { Kafka } from 'kafkajs';
 import { after } from 'node:test';
 import { decodePayload } from '../../src/codec/decode-payload';
 import type { Cdr } from '../../src/codec/cdr';
-import { kafkaClient, redisClient, services, uniqueName, waitFor } from './services';
+import { kafkaClient, pushAll, redisClient, services, uniqueName, waitFor } from './services';
 import { readTopic, type TopicRecord } from './topic';
 
 export class Scenario {
@@ -59,6 +59,14 @@ export class Scenario {
 
   async close(): Promise<void> {
     this.redis.disconnect();
+  }
+}
+
+/** Pushes payloads in chunks with pauses, like a dialler writing at a steady rate. */
+export async function pushSteadily(s: Scenario, payloads: string[], chunk = 250, pauseMs = 40): Promise<void> {
+  for (let i = 0; i < payloads.length; i += chunk) {
+    await pushAll(s.redis, s.source, payloads.slice(i, i + chunk));
+    await new Promise((r) => setTimeout(r, pauseMs));
   }
 }
 

@@ -18,6 +18,14 @@ export const services = {
   get kafkaBrokers(): string {
     return required('KAFKA_BROKERS');
   },
+  /** Kafka's jars (from the stack's env file), for its Java tools. */
+  get kafkaClasspath(): string {
+    return required('KAFKA_CLASSPATH');
+  },
+  /** The stack's data directory (from its env file): the broker's config and log segments. */
+  get stackDataDir(): string {
+    return required('STACK_DATA_DIR');
+  },
 };
 
 /** A fresh name per test, so tests never see each other's keys or topics. */
