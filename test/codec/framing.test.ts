@@ -182,3 +182,24 @@ describe('every published catalogue row survives framing unchanged', () => {
     });
   }
 });
+
+describe('framers under volume', () => {
+  test('thousands of values of mixed sizes (some larger than the 64 KiB scratch buffer) each decode to their own CDR, none overwritten by a later one', () => {
+    for (const framer of [singleObjectFramer(), confluentFramer(42)]) {
+      const cdrs: Cdr[] = [];
+      const values: Buffer[] = [];
+      for (let i = 0; i < 3000; i++) {
+        // Every 500th CDR carries 100 KB of extra (over the 64 KiB chunk), the rest a few bytes to 2 KB.
+        const pad = i % 500 === 7 ? 'x'.repeat(100_000) : 'y'.repeat(i % 2000);
+        const cdr: Cdr = { ...CDR, internal_call_ref: `ref-${i}`, extra: { pad: JSON.stringify(pad) } };
+        cdrs.push(cdr);
+        values.push(framer.encode(cdr));
+      }
+      const lookup = (): avro.Type => cdrType;
+      values.forEach((v, i) => {
+        assert.deepEqual(decodeMessage(v, lookup), cdrs[i], `value ${i} (${framer.name})`);
+        assert.deepEqual(v, Buffer.concat([v.subarray(0, framer.name === 'confluent' ? 5 : 10), cdrType.toBuffer(cdrs[i])]), `value ${i} is header + body, nothing more`);
+      });
+    }
+  });
+});
