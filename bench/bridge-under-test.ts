@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { NODE_FLAGS } from '../src/cli/node-flags';
 import { ROOT } from '../test/support/bridge-process';
 
 const live = new Set<ChildProcess>();
@@ -84,7 +85,7 @@ export class BridgeUnderTest {
 
   /** Starts the bridge and resolves once it holds the lease (so it is about to take). */
   static async start(env: Record<string, string>, o: StartOptions = {}): Promise<BridgeUnderTest> {
-    const p = new BridgeChild({ HTTP_PORT: '0', LOG_LEVEL: 'info', ...env }, o.nodeArgs ?? [], o.root ?? ROOT, o.client ?? 'product');
+    const p = new BridgeChild({ HTTP_PORT: '0', LOG_LEVEL: 'info', ...env }, [...NODE_FLAGS, ...(o.nodeArgs ?? [])], o.root ?? ROOT, o.client ?? 'product');
     const b = new BridgeUnderTest(p);
     try {
       await p.waitForLog('acquired the lease', 120_000);
