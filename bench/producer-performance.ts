@@ -2,12 +2,11 @@
 // from the stack's KAFKA_CLASSPATH), on a fresh topic of the stack: the reference the bridge is
 // held against — flat out for the throughput ceiling, paced for the latency floor.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import type { BenchStack } from './bench-stack';
 import { round1 } from './bridge-under-test';
 import { createTopic, deleteTopic } from './topics';
+import { javaBinary, runToEnd } from '../test/support/child';
 
 export interface ProducerRun {
   /** Records counted (after the warm-up, when there is one). */
@@ -66,31 +65,8 @@ export async function producerPerformance(stack: BenchStack, o: ProducerRunOptio
   };
 }
 
-/** The Java scripts/stack runs Kafka with: $JAVA_HOME's when it has one, else `java` on PATH. */
-function javaBinary(): string {
-  const home = process.env.JAVA_HOME;
-  return home && existsSync(`${home}/bin/java`) ? `${home}/bin/java` : 'java';
-}
-
-const live = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
-
-function run(cmd: string, args: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    live.add(child);
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      live.delete(child);
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`ProducerPerformance exited ${code}:\n${out.slice(-2000)}`));
-    });
-  });
+async function run(cmd: string, args: string[], timeoutMs: number): Promise<string> {
+  const { code, output } = await runToEnd(cmd, args, timeoutMs);
+  if (code !== 0) throw new Error(`ProducerPerformance exited ${code}:\n${output.slice(-2000)}`);
+  return output;
 }

@@ -2,32 +2,15 @@
 // reference client to check the bridge's records against (ConsoleConsumer), and the broker's
 // view of what it stored (DumpLogSegments: each record batch with its codec).
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from './bridge-process';
+import { javaBinary, runToEnd, type ChildRun } from './child';
 import { services } from './services';
 
-const live = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
-
-export interface JavaRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The Java scripts/stack runs Kafka with: $JAVA_HOME's when it has one, else `java` on PATH. */
-function javaBinary(): string {
-  const home = process.env.JAVA_HOME;
-  return home && existsSync(`${home}/bin/java`) ? `${home}/bin/java` : 'java';
-}
-
 /** Runs one of Kafka's Java main classes to completion (killed after `timeoutMs`). */
-export async function runKafkaJava(mainClass: string, args: string[], timeoutMs = 120_000): Promise<JavaRun> {
+export async function runKafkaJava(mainClass: string, args: string[], timeoutMs = 120_000): Promise<ChildRun> {
   const logs = mkdtempSync(path.join(os.tmpdir(), 'cdr-bridge-kafka-tool-'));
   const jvm = [
     '-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC',
@@ -36,21 +19,7 @@ export async function runKafkaJava(mainClass: string, args: string[], timeoutMs 
     '-cp', services.kafkaClasspath,
   ];
   try {
-    return await new Promise<JavaRun>((resolve, reject) => {
-      const child = spawn(javaBinary(), [...jvm, mainClass, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-      live.add(child);
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      child.on('error', reject);
-      child.on('exit', (code) => {
-        live.delete(child);
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
+    return await runToEnd(javaBinary(), [...jvm, mainClass, ...args], timeoutMs);
   } finally {
     rmSync(logs, { recursive: true, force: true });
   }

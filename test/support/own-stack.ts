@@ -2,13 +2,14 @@
 // services on purpose: the shared .stack must never be broken. Each lives in its own
 // temporary STACK_DIR; the test takes it down, and a test process that dies takes it down too.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { ROOT } from './bridge-process';
+import { runToEnd } from './child';
 
 export type Service = 'redis' | 'kafka' | 'registry';
 
@@ -112,19 +113,9 @@ export class OwnStack {
    * Runs scripts/stack against this STACK_DIR. Asynchronous on purpose: a stop waits up to
    * 15 s, and the test keeps reading bridge logs and polling endpoints meanwhile.
    */
-  run(args: string[], timeoutMs = 120_000): Promise<StackResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('bash', [STACK, ...args], { cwd: ROOT, env: { ...process.env, STACK_DIR: this.dir }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (b: Buffer) => (output += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (output += b.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      child.on('error', reject);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        resolve({ code, output });
-      });
-    });
+  async run(args: string[], timeoutMs = 120_000): Promise<StackResult> {
+    const { code, output } = await runToEnd('bash', [STACK, ...args], timeoutMs, { cwd: ROOT, env: { ...process.env, STACK_DIR: this.dir } });
+    return { code, output };
   }
 
   private async script(args: string[], timeoutMs?: number): Promise<void> {
