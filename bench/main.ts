@@ -151,7 +151,7 @@ async function main(): Promise<number> {
     write(o, r);
     return 0;
   } finally {
-    say('taking the stack down');
+    say(o.stackDir ? `leaving the stack in ${o.stackDir} up` : 'taking the stack down');
     await stack.down();
   }
 }
