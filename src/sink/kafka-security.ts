@@ -1,6 +1,6 @@
 // How the bridge proves itself to the brokers and protects the wire: TLS (with the system's
-// or a given CA) and SASL PLAIN / SCRAM, as kafkajs options. Every Kafka client the bridge
-// makes (producer, admin, probe, tail's consumer) is built with them.
+// or a given CA) and SASL PLAIN / SCRAM: what the settings ask for, and that as kafkajs options
+// (admin, read-back, probe, tail's consumer); ./producer.ts maps the same to @platformatic/kafka's.
 
 import { readFileSync } from 'node:fs';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
@@ -13,15 +13,32 @@ export interface KafkaSecuritySettings {
   kafkaSslCaFile: string | undefined;
 }
 
+export interface SaslLogin {
+  mechanism: NonNullable<KafkaSecuritySettings['kafkaSaslMechanism']>;
+  username: string;
+  password: string;
+}
+
+/** The SASL login the settings configure, if any; both Kafka clients map it to their own shape. */
+export function saslLogin(settings: KafkaSecuritySettings): SaslLogin | undefined {
+  const mechanism = settings.kafkaSaslMechanism;
+  // config/consistency.ts has made sure user and password come with a mechanism.
+  if (mechanism === undefined || settings.kafkaSaslUsername === undefined || settings.kafkaSaslPassword === undefined) return undefined;
+  return { mechanism, username: settings.kafkaSaslUsername, password: settings.kafkaSaslPassword };
+}
+
+/** With KAFKA_SSL: the CAs KAFKA_SSL_CA_FILE names, or undefined for the system's. */
+export function sslCa(settings: KafkaSecuritySettings): Buffer[] | undefined {
+  return settings.kafkaSslCaFile !== undefined ? [readFileSync(settings.kafkaSslCaFile)] : undefined;
+}
+
 export function kafkaSecurity(settings: KafkaSecuritySettings): Pick<KafkaConfig, 'ssl' | 'sasl'> {
   const out: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
   if (settings.kafkaSsl) {
-    out.ssl = settings.kafkaSslCaFile !== undefined ? { ca: [readFileSync(settings.kafkaSslCaFile)] } : true;
+    const ca = sslCa(settings);
+    out.ssl = ca ? { ca } : true;
   }
-  const mechanism = settings.kafkaSaslMechanism;
-  // config/consistency.ts has made sure user and password come with a mechanism.
-  if (mechanism !== undefined && settings.kafkaSaslUsername !== undefined && settings.kafkaSaslPassword !== undefined) {
-    out.sasl = { mechanism, username: settings.kafkaSaslUsername, password: settings.kafkaSaslPassword } as SASLOptions;
-  }
+  const login = saslLogin(settings);
+  if (login) out.sasl = login as SASLOptions;
   return out;
 }

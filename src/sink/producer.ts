@@ -5,11 +5,10 @@
 // survives the chaos run's broker restarts with nothing lost or doubled. An ES module, loaded
 // by ./platformatic.ts.
 
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Producer as PltProducer } from '@platformatic/kafka';
 import type { Logger } from '../log';
-import type { KafkaSecuritySettings } from './kafka-security';
+import { saslLogin, sslCa, type KafkaSecuritySettings } from './kafka-security';
 import { loadPlatformatic } from './platformatic';
 
 export interface ProducerSettings extends KafkaSecuritySettings {
@@ -88,16 +87,14 @@ interface Security {
 function security(settings: KafkaSecuritySettings & { kafkaBrokers: readonly string[] }): Security {
   const out: Security = {};
   if (settings.kafkaSsl) {
-    out.tls = settings.kafkaSslCaFile !== undefined ? { ca: [readFileSync(settings.kafkaSslCaFile)] } : {};
+    const ca = sslCa(settings);
+    out.tls = ca ? { ca } : {};
     // SNI with the broker's host name, as kafkajs and the Java client send it (managed Kafka
     // routes on it); never for an IP address, which TLS does not allow as a server name.
     out.tlsServerName = settings.kafkaBrokers.every((b) => isIP(b.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')) === 0);
   }
-  const mechanism = settings.kafkaSaslMechanism;
-  // config/consistency.ts has made sure user and password come with a mechanism.
-  if (mechanism !== undefined && settings.kafkaSaslUsername !== undefined && settings.kafkaSaslPassword !== undefined) {
-    out.sasl = { mechanism: SASL_NAMES[mechanism], username: settings.kafkaSaslUsername, password: settings.kafkaSaslPassword };
-  }
+  const login = saslLogin(settings);
+  if (login) out.sasl = { ...login, mechanism: SASL_NAMES[login.mechanism] };
   return out;
 }
 
