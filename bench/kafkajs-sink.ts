@@ -6,7 +6,7 @@
 
 import { CompressionTypes, Partitioners, type Message, type Producer } from 'kafkajs';
 import type { Logger } from '../src/log';
-import { CDR_ID_HEADER, KafkaSink, kafkaClient, type OutMessage, type SinkSettings } from '../src/sink/kafka-sink';
+import { CDR_ID_HEADER, KafkaSink, inRequests, kafkaClient, type OutMessage, type SinkSettings } from '../src/sink/kafka-sink';
 
 // snappy and lz4 through the codecs kafkaClient() registers (src/sink/kafkajs-codecs.ts).
 const KAFKAJS_COMPRESSION = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, snappy: CompressionTypes.Snappy, lz4: CompressionTypes.LZ4 } as const;
@@ -40,19 +40,10 @@ export class KafkajsSink {
     const producer = this.producer;
     if (!producer) throw new Error('KafkajsSink.publish before connect');
     const compression = KAFKAJS_COMPRESSION[this.settings.kafkaCompression];
-    let chunk: Message[] = [];
-    let bytes = 0;
-    for (const m of messages) {
-      const size = m.value.length + (m.key?.length ?? 0) + 100;
-      if (chunk.length > 0 && bytes + size > this.settings.kafkaMaxRequestBytes) {
-        await producer.send({ topic: this.topic, acks: -1, compression, messages: chunk });
-        chunk = [];
-        bytes = 0;
-      }
-      chunk.push({ key: m.key, value: m.value, headers: { [CDR_ID_HEADER]: m.cdrId } });
-      bytes += size;
+    for (const request of inRequests(messages, this.settings.kafkaMaxRequestBytes)) {
+      const chunk: Message[] = request.map((m) => ({ key: m.key, value: m.value, headers: { [CDR_ID_HEADER]: m.cdrId } }));
+      await producer.send({ topic: this.topic, acks: -1, compression, messages: chunk });
     }
-    if (chunk.length > 0) await producer.send({ topic: this.topic, acks: -1, compression, messages: chunk });
   }
 
   recentIds(perPartition: number): Promise<Set<string>> {

@@ -48,6 +48,26 @@ export function kafkaClient(settings: Pick<SinkSettings, 'kafkaBrokers' | 'kafka
   });
 }
 
+/**
+ * The messages in order, cut into runs of at most `maxBytes` (roughly: value, key and ~100 bytes
+ * of record overhead each), one produce request per run; a single larger message goes alone.
+ */
+export function* inRequests(messages: readonly OutMessage[], maxBytes: number): Generator<OutMessage[]> {
+  let run: OutMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = m.value.length + (m.key?.length ?? 0) + 100;
+    if (run.length > 0 && bytes + size > maxBytes) {
+      yield run;
+      run = [];
+      bytes = 0;
+    }
+    run.push(m);
+    bytes += size;
+  }
+  if (run.length > 0) yield run;
+}
+
 async function send(producer: RecordProducer, messages: (ProducerRecord & { topic: string })[]): Promise<void> {
   try {
     await producer.send({ messages });
@@ -104,20 +124,12 @@ export class KafkaSink {
     const producer = this.producer;
     if (!producer) throw new Error('KafkaSink.publish before connect');
     const topic = this.topic;
-    let chunk: (ProducerRecord & { topic: string })[] = [];
-    let bytes = 0;
-    for (const m of messages) {
-      const size = m.value.length + (m.key?.length ?? 0) + 100;
-      if (chunk.length > 0 && bytes + size > this.settings.kafkaMaxRequestBytes) {
-        await send(producer, chunk);
-        chunk = [];
-        bytes = 0;
-      }
-      const key = m.key === null ? undefined : Buffer.from(m.key);
-      chunk.push({ topic, key, value: m.value, headers: new Map([[CDR_ID_HEADER_BYTES, Buffer.from(m.cdrId, 'latin1')]]) });
-      bytes += size;
+    for (const request of inRequests(messages, this.settings.kafkaMaxRequestBytes)) {
+      await send(
+        producer,
+        request.map((m) => ({ topic, key: m.key === null ? undefined : Buffer.from(m.key), value: m.value, headers: new Map([[CDR_ID_HEADER_BYTES, Buffer.from(m.cdrId, 'latin1')]]) })),
+      );
     }
-    if (chunk.length > 0) await send(producer, chunk);
   }
 
   /**
