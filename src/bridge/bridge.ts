@@ -146,7 +146,11 @@ export class Bridge {
               // taken ahead, then recover the stray.
               acking = undefined;
               await this.settle(this.ackBatch(batch, 0));
-              if (ahead) await this.settle(this.ackBatch(await this.published(await ahead), 0));
+              if (ahead) {
+                const next = await ahead;
+                await this.publishBatch(next);
+                await this.settle(this.ackBatch(next, 0));
+              }
               ahead = undefined;
               recoverFirst = true;
               continue;
@@ -178,12 +182,6 @@ export class Bridge {
       // Whatever ends the loop, a confirmed batch leaves the processing list before lead() does.
       if (acking) await this.settle(acking);
     }
-  }
-
-  /** Publishes a batch (no ack yet) and hands it back for its ack. */
-  private async published(batch: TakenBatch): Promise<TakenBatch> {
-    await this.publishBatch(batch);
-    return batch;
   }
 
   /**
