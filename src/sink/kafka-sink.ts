@@ -11,6 +11,7 @@ import { registerKafkajsCodecs } from './kafkajs-codecs';
 import { kafkaLogCreator } from './kafka-logger';
 import { kafkaSecurity, type KafkaSecuritySettings } from './kafka-security';
 import { createProducer, describeProduceError, type KafkaCompression, type RecordProducer } from './producer';
+import { loadPlatformatic } from './platformatic';
 import { progressRecord, readProgress, type Progress } from './progress';
 import { ensureTopics, type Durability } from './topics';
 
@@ -115,6 +116,9 @@ export class KafkaSink {
    * broker is unreachable.
    */
   async connect(): Promise<Durability> {
+    // Loading the producer's library takes seconds of blocked event loop on a busy host: do it
+    // now, before any lease is held, not when a new leader initialises (its lease would lapse).
+    await loadPlatformatic();
     this.topicsReady ??= await ensureTopics(this.kafka, this.settings, this.log);
     return this.topicsReady;
   }

@@ -6,7 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import { Command, Option } from 'commander';
 import type Redis from 'ioredis';
-import { Bridge } from '../../bridge/bridge';
+import { Bridge, type Settled } from '../../bridge/bridge';
 import { MessageFraming } from '../../bridge/message-framing';
 import { decodePayload } from '../../codec/decode-payload';
 import type { Config } from '../../config/config';
@@ -136,8 +136,10 @@ async function settleInFlight(inFlight: InFlight, redis: Redis, config: Config, 
     const settled = await bridge.settleOnce({ force: opts.force === true, publish: opts.publish === true }, async () => {
       if (opts.requeue) moved = await requeueInFlight(inFlight, opts);
     });
-    const summary = { alreadyInTopic: settled.alreadyInKafka, published: settled.published, deadLettered: settled.deadLettered, requeued: moved, topic: config.kafkaTopic, from: config.processingKey, to: config.sourceKey };
-    process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : settledText(summary, config, settled.cdrs + moved === 0));
+    const summary = opts.publish
+      ? { published: settled.published, alreadyInTopic: settled.alreadyInKafka, deadLettered: settled.deadLettered, topic: config.kafkaTopic }
+      : { moved, alreadyInTopic: settled.alreadyInKafka, from: config.processingKey, to: config.sourceKey };
+    process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : settledText(settled, moved, config, opts));
   } catch (err) {
     if (err instanceof NotLeaderError) throw new OperationError('LEASE_HELD', `a bridge took the lease first (${err.message}); nothing was changed by replay — run it again with --force, or stop the bridge`);
     if (err instanceof PublishError) throw new OperationError('PUBLISH_FAILED', `publishing to ${config.kafkaTopic} failed; what was not committed stays in ${config.processingKey}: ${err.message}`);
@@ -147,13 +149,13 @@ async function settleInFlight(inFlight: InFlight, redis: Redis, config: Config, 
   }
 }
 
-function settledText(s: { alreadyInTopic: number; published: number; deadLettered: number; requeued: number }, config: Config, nothing: boolean): string {
-  if (nothing) return `nothing in flight in ${config.processingKey}\n`;
-  const parts = [`${s.alreadyInTopic} CDRs were already committed in ${config.kafkaTopic} and were removed`];
-  if (s.published > 0) parts.push(`published ${s.published} CDRs to ${config.kafkaTopic}`);
-  if (s.deadLettered > 0) parts.push(`dead-lettered ${s.deadLettered}`);
-  if (s.requeued > 0) parts.push(`moved ${s.requeued} CDRs from ${config.processingKey} back to ${config.sourceKey}: the bridge takes them next, oldest first`);
-  return `${parts.join('; ')}\n`;
+function settledText(settled: Settled, moved: number, config: Config, opts: ReplayOptions): string {
+  if (settled.cdrs + moved === 0) return `nothing in flight in ${config.processingKey}\n`;
+  if (opts.publish) {
+    return `published ${settled.published} CDRs to ${config.kafkaTopic} (${settled.alreadyInKafka} were already there), dead-lettered ${settled.deadLettered}, and removed them from ${config.processingKey}\n`;
+  }
+  const known = settled.alreadyInKafka > 0 ? `${settled.alreadyInKafka} CDRs were already committed in ${config.kafkaTopic} and were removed; ` : '';
+  return `${known}moved ${moved} CDRs from ${config.processingKey} back to ${config.sourceKey}: the bridge takes them next, oldest first\n`;
 }
 
 /** The raw payload as text when it is UTF-8, else base64 (as a dead-letter envelope keeps it). */
