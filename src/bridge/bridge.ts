@@ -6,7 +6,7 @@
 
 import type { Framer } from '../codec/framing';
 import type { Cdr } from '../codec/cdr';
-import { FencedError, NotLeaderError } from '../errors';
+import { FencedError, NotLeaderError, PublishError } from '../errors';
 import type { Logger } from '../log';
 import type { KafkaSink } from '../sink/kafka-sink';
 import type { Progress } from '../sink/progress';
@@ -126,7 +126,7 @@ export class Bridge {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.resync();
-        if (failing) this.log.info({ attempts: attempt + 1 }, 'kafka and redis work again: in flight settled, taking again');
+        if (failing) this.log.info({ attempts: attempt + 1 }, 'kafka is back: what was in flight is settled, taking again');
         failing = false;
         attempt = 0;
         this.observer.kafkaUp(true);
@@ -134,7 +134,11 @@ export class Bridge {
         return;
       } catch (err) {
         if (err instanceof NotLeaderError) throw err;
-        if (!failing) this.log.warn({ err: (err as Error).message }, 'publishing failed: taking nothing new; will settle what is in flight from what Kafka committed, then go on');
+        if (!failing) {
+          // Either way the same road back; the words tell the operator which side failed.
+          const what = err instanceof PublishError ? 'kafka publish failed' : 'redis command failed';
+          this.log.warn({ err: (err as Error).message }, `${what}: taking nothing new; once it works again, what is in flight is settled from what Kafka committed`);
+        }
         failing = true;
         this.observer.kafkaUp(false);
         this.observer.retried('publish');

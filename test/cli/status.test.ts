@@ -56,8 +56,9 @@ describe('cdr-bridge status', () => {
   it('shows the backlog, how long the oldest has been in flight, and no leader when no bridge runs', async () => {
     const s = scenario();
     await pushAll(s.redis, s.source, ['a', 'b', 'c']);
+    // Two batches in flight, as a dead leader leaves them: the oldest taken 5 s ago, one just now.
     await pushAll(s.redis, s.processing, ['d', 'e']);
-    await s.redis.set(`${s.processing}:since`, String(Date.now() - 5000));
+    await s.redis.lpush(`${s.processing}:batches`, `7 1 ${Date.now() - 5000}`, `8 1 ${Date.now()}`);
 
     const st = await status(s);
     assert.equal(st.source.length, 3);
