@@ -15,7 +15,8 @@ export interface Status {
   processing: { key: string; length: number; oldestAgeMs: number | null };
   deadLetter: { key: string; length: number };
   lease: { key: string; holder: string | null; pid: number | null; sinceMs: number | null; expiresInMs: number | null };
-  topic: { name: string; partitions: { partition: number; low: string; high: string }[]; records: number; replicationFactor: number; minInsyncReplicas: number; warning?: string } | { name: string; error: string };
+  topic: { name: string; partitions: { partition: number; low: string; high: string }[]; /** End minus start offsets: the records plus one transaction marker per partition per commit. */
+    offsets: number; replicationFactor: number; minInsyncReplicas: number; warning?: string } | { name: string; error: string };
 }
 
 export function statusCommand(): Command {
@@ -76,7 +77,7 @@ async function topicStatus(config: Parameters<typeof kafkaClient>[0] & { kafkaTo
     const offsets = await admin.fetchTopicOffsets(config.kafkaTopic);
     const partitions = offsets.map((p) => ({ partition: p.partition, low: p.low, high: p.high })).sort((a, b) => a.partition - b.partition);
     const durable = await durability(kafka, config.kafkaTopic);
-    return { name: config.kafkaTopic, partitions, records: partitions.reduce((a, p) => a + Number(BigInt(p.high) - BigInt(p.low)), 0), ...durable };
+    return { name: config.kafkaTopic, partitions, offsets: partitions.reduce((a, p) => a + Number(BigInt(p.high) - BigInt(p.low)), 0), ...durable };
   } catch (err) {
     return { name: config.kafkaTopic, error: (err as Error).message };
   } finally {
@@ -94,7 +95,7 @@ function formatStatus(s: Status): string {
   ];
   if ('error' in s.topic) rows.push(['topic', s.topic.name, s.topic.error]);
   else {
-    rows.push(['topic', s.topic.name, `${s.topic.records} records in ${s.topic.partitions.length} partitions, replication factor ${s.topic.replicationFactor}, min.insync.replicas ${s.topic.minInsyncReplicas}`]);
+    rows.push(['topic', s.topic.name, `${s.topic.offsets} offsets (records and transaction markers) in ${s.topic.partitions.length} partitions, replication factor ${s.topic.replicationFactor}, min.insync.replicas ${s.topic.minInsyncReplicas}`]);
     if (s.topic.warning) rows.push(['', '  warning', s.topic.warning]);
     for (const p of s.topic.partitions) rows.push(['', `  partition ${p.partition}`, `offsets ${p.low}..${p.high}`]);
   }
