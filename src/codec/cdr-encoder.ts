@@ -1,7 +1,8 @@
 // Raw payload bytes in, a framed Avro Kafka value out — or the reason for a dead letter. The
 // common CDR takes one pass (flat-payload.ts) and its Avro is written straight from the
-// payload's bytes: an unescaped JSON string already is the UTF-8 Avro stores, and a number's
-// text is what a string field carries. Anything else takes decodePayload and avsc, which stay
+// payload's bytes: an unescaped JSON string already is the UTF-8 Avro stores (an escaped one
+// in a schema field is decoded alone), and a number's text is what a string field carries.
+// Anything else (nesting, escaped keys, every refusal) takes decodePayload and avsc, which stay
 // the reference: both ways give the same bytes (test/codec/fast-path-agrees.test.ts).
 
 import { isUtf8 } from 'node:buffer';
@@ -9,7 +10,7 @@ import * as avro from 'avsc';
 import type { Cdr } from './cdr';
 import { cdrIdOf, decodePayload } from './decode-payload';
 import { Rejection } from './field-values';
-import { ABSENT, CALL_REF, FIELD_COUNT, FIELD_NAMES, FlatMembers, NULL, SIP_CODE, scanFlatPayload } from './flat-payload';
+import { ABSENT, CALL_REF, ESCAPED, FIELD_COUNT, FIELD_NAMES, FlatMembers, NULL, SIP_CODE, scanFlatPayload } from './flat-payload';
 import type { Framer } from './framing';
 
 /**
@@ -100,11 +101,19 @@ export class CdrEncoder {
         at = writeVarint(out, at, zigzag32(m.sipCode));
         continue;
       }
-      const start = m.start[f]!;
-      const end = m.end[f]!;
-      at = writeVarint(out, at, 2 * (end - start));
-      if (f === keyField) keyAt = at;
-      at = copyIn(raw, start, end, out, at);
+      if (kind === ESCAPED) {
+        const text = m.decoded[f]!;
+        const length = Buffer.byteLength(text);
+        at = writeVarint(out, at, 2 * length);
+        if (f === keyField) keyAt = at;
+        at += out.write(text, at, length, 'utf8');
+      } else {
+        const start = m.start[f]!;
+        const end = m.end[f]!;
+        at = writeVarint(out, at, 2 * (end - start));
+        if (f === keyField) keyAt = at;
+        at = copyIn(raw, start, end, out, at);
+      }
       if (f === keyField) keyEnd = at;
     }
     const extras = m.extraCount;
@@ -147,6 +156,9 @@ function recordBytes(m: FlatMembers, fixed: number): number {
     }
     if (f === SIP_CODE) {
       size += varintBytes(zigzag32(m.sipCode));
+    } else if (kind === ESCAPED) {
+      const length = Buffer.byteLength(m.decoded[f]!);
+      size += varintBytes(2 * length) + length;
     } else {
       const length = m.end[f]! - m.start[f]!;
       size += varintBytes(2 * length) + length;
