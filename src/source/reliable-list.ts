@@ -157,12 +157,20 @@ export class ReliableList {
     return this.redis.llen(this.keys.processing);
   }
 
-  async lengths(): Promise<{ source: number; processing: number; deadLetter: number }> {
-    const [source, processing, deadLetter] = await Promise.all([
+  /**
+   * The three lists' lengths, and how long the oldest item has been in flight by Redis's clock
+   * (from the in-flight-since key; null when nothing is). One pipelined round trip.
+   */
+  async lengths(): Promise<{ source: number; processing: number; deadLetter: number; oldestInFlightMs: number | null }> {
+    const [source, processing, deadLetter, since, [seconds, micros]] = await Promise.all([
       this.redis.llen(this.keys.source),
       this.redis.llen(this.keys.processing),
       this.redis.llen(this.keys.deadLetter),
+      this.redis.get(inFlightSinceKey(this.keys.processing)),
+      this.redis.time(),
     ]);
-    return { source, processing, deadLetter };
+    const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const oldestInFlightMs = processing > 0 && since !== null ? Math.max(0, nowMs - Number(since)) : null;
+    return { source, processing, deadLetter, oldestInFlightMs };
   }
 }
