@@ -8,6 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { loadConfig, type Config } from '../../src/config/config';
 import { SETTINGS } from '../../src/config/settings';
 import { ROOT } from '../support/bridge-process';
 import { runToEnd, type ChildRun } from '../support/child';
@@ -38,7 +39,7 @@ let scratch: string;
 before(async () => {
   const { go } = deployTools();
   // The module cache and build cache are Go's defaults: warm after the first run.
-  const built = await runToEnd(go, ['build', '-o', CHECK_BIN, '.'], 300_000, { cwd: CHECK_SRC });
+  const built = await runToEnd(go, ['build', '-buildvcs=false', '-o', CHECK_BIN, '.'], 300_000, { cwd: CHECK_SRC });
   assert.equal(built.code, 0, `go build of deploy/kubernetes/check failed:\n${built.output}`);
   scratch = mkdtempSync(path.join(os.tmpdir(), 'cdr-bridge-k8s-'));
 }, { timeout: 320_000 });
@@ -60,6 +61,22 @@ function editedCopy(name: string, edits: Record<string, [from: string | RegExp, 
   return manifestsIn(dir);
 }
 
+/**
+ * The bridge's own config from the sidecar's environment as the check exported it, with each
+ * Secret file written where the env points (moved under `dir`): what the sidecar would load.
+ */
+function sidecarConfig(exported: string, dir: string): Config {
+  const { env, files } = JSON.parse(readFileSync(exported, 'utf8')) as { env: Record<string, string>; files: Record<string, string> };
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.endsWith('_FILE')) continue;
+    assert.ok(value in files, `${name}: the check found no Secret key for ${value}`);
+    const local = path.join(dir, path.basename(value));
+    writeFileSync(local, files[value]!);
+    env[name] = local;
+  }
+  return loadConfig({ env });
+}
+
 describe('deploy/kubernetes', () => {
   it('reads the peak RSS from the benchmark report, the highest of its figures', () => {
     assert.equal(peakRssMiB('| drain | 1 CDR/s | 8 MB/s, peak RSS 164.4 MiB; CPU |\n| peak RSS, 2,000,000-CDR backlog | 172.4 MiB | RSS 95.4–167.8 MiB |'), 172.4);
@@ -70,6 +87,27 @@ describe('deploy/kubernetes', () => {
     assert.equal(run.stderr, '');
     assert.equal(run.stdout.trim(), 'ok: 3 objects in 3 files decode strictly and keep every promise');
     assert.equal(run.code, 0);
+  });
+
+  it('configures a bridge that its own config loader accepts: the sidecar\'s env, with the Secret\'s values as files', async () => {
+    const exported = path.join(scratch, 'sidecar-env.json');
+    const run = await runToEnd(CHECK_BIN, [...checkArgs(), '-env-out', exported, ...manifestsIn(MANIFESTS)], 60_000);
+    assert.equal(run.code, 0, run.output);
+    const config = sidecarConfig(exported, mkdtempSync(path.join(scratch, 'files-')));
+    assert.equal(config.redisUrl, 'redis://:CHANGE-ME@redis.dialler.svc:6379/0', 'REDIS_URL from the Secret, through REDIS_URL_FILE');
+    assert.equal(config.kafkaSaslPassword, 'CHANGE-ME');
+    assert.equal(config.schemaRegistryUrl, 'https://schema-registry.kafka.svc:8081');
+    assert.equal(config.kafkaSaslMechanism, 'scram-sha-512');
+    assert.equal(config.sourceKey, 'enigma:notifications:campaigns', "the dialler's list");
+    assert.deepEqual([config.httpHost, config.httpPort], ['0.0.0.0', 9464]);
+  });
+
+  it('lets the config loader refuse a value the bridge would not start with', async () => {
+    const files = editedCopy('bad-value', { 'dialler.yaml': [['value: scram-sha-512', 'value: scram-sha-1']], 'standby.yaml': [['value: scram-sha-512', 'value: scram-sha-1']] });
+    const exported = path.join(scratch, 'bad-value-env.json');
+    const run = await runToEnd(CHECK_BIN, [...checkArgs(), '-env-out', exported, ...files], 60_000);
+    assert.equal(run.code, 0, 'a known setting with a bad value decodes fine: only the bridge knows its values');
+    assert.throws(() => sidecarConfig(exported, mkdtempSync(path.join(scratch, 'files-'))), /KAFKA_SASL_MECHANISM.*must be one of plain, scram-sha-256, scram-sha-512/);
   });
 
   it('refuses a misspelt field, and one that differs only in case, naming where it is', async () => {

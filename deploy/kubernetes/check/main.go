@@ -35,6 +35,7 @@ var docSeparator = regexp.MustCompile(`(?m)^---[ \t]*$`)
 func main() {
 	settingList := flag.String("settings", "", "comma-separated environment variables the bridge reads (src/config/settings.ts)")
 	secretList := flag.String("secret-settings", "", "comma-separated settings that may be read from <NAME>_FILE (the bridge's secret settings)")
+	envOut := flag.String("env-out", "", "write the sidecar's environment and the Secret files it reads as JSON here, for a config check")
 	peakRssMiB := flag.Float64("peak-rss-mib", 0, "the benchmark's peak RSS in MiB; memory requests and limits are checked against it")
 	flag.Parse()
 	if flag.NArg() == 0 || *settingList == "" || *secretList == "" || *peakRssMiB <= 0 {
@@ -52,6 +53,11 @@ func main() {
 	if len(problems) == 0 {
 		rules := rules{settings: toSet(strings.Split(*settingList, ",")), secretSettings: toSet(strings.Split(*secretList, ",")), peakRssBytes: int64(*peakRssMiB * 1024 * 1024)}
 		problems = rules.check(objects)
+	}
+	if len(problems) == 0 && *envOut != "" {
+		if err := writeSidecarEnv(*envOut, objects); err != nil {
+			problems = append(problems, err.Error())
+		}
 	}
 	if len(problems) > 0 {
 		for _, p := range problems {
