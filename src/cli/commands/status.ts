@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { createLogger } from '../../log';
 import { kafkaClient } from '../../sink/kafka-sink';
 import { Lease } from '../../source/lease';
-import { companionKeys } from '../../source/reliable-list';
+import { companionKeys, oldestInFlightMs } from '../../source/reliable-list';
 import { durability } from '../../sink/topics';
 import { kafkaUnreachable, openRedis, redisUnreachable } from '../connections';
 import { configOf, withSettings } from '../options';
@@ -42,11 +42,9 @@ export function statusCommand(): Command {
         ]).catch((err: unknown) => {
           throw redisUnreachable(config, err);
         });
-        const now = Number(serverTime[0]) * 1000 + Math.floor(Number(serverTime[1]) / 1000);
-        const since = oldest ? Number(oldest.split(' ')[2]) : undefined;
         status = {
           source: { key: config.sourceKey, length: source + landing },
-          processing: { key: config.processingKey, length: processing, oldestAgeMs: processing > 0 && since !== undefined && Number.isFinite(since) ? now - since : null },
+          processing: { key: config.processingKey, length: processing, oldestAgeMs: oldestInFlightMs(processing, oldest, serverTime[0], serverTime[1]) },
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
           lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null },
           topic: await topicStatus(config, log).catch((err: unknown) => {
