@@ -1,6 +1,6 @@
 # cdr-bridge: a small, non-root image. Build stage compiles the TypeScript; the runtime stage
 # carries only production dependencies, the compiled code, the Lua scripts and the schema.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -8,7 +8,7 @@ COPY src ./src
 COPY schemas ./schemas
 RUN mkdir -p test bench && npx tsc -p tsconfig.json
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
