@@ -74,8 +74,10 @@ describe('the container image', () => {
     const froms = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8').match(/^FROM \S+/gm) ?? [];
     assert.deepEqual([...new Set(froms)], ['FROM node:24-bookworm-slim']);
     assert.doesNotMatch(buildOutput, /Pulling|pull access denied/);
+    assert.doesNotMatch(buildOutput, /EBADENGINE/, 'npm ci in the image runs on a Node every package accepts');
     const bytes = Number(await inspect(IMAGE, '{{.Size}}'));
-    t.diagnostic(`image ${IMAGE}: ${(bytes / 1e6).toFixed(1)} MB (${bytes} bytes)`);
+    const base = Number(await inspect('node:24-bookworm-slim', '{{.Size}}'));
+    t.diagnostic(`image ${IMAGE}: ${(bytes / 1e6).toFixed(1)} MB (${bytes} bytes), of which ${((bytes - base) / 1e6).toFixed(1)} MB above the base`);
     assert.ok(bytes > 0);
   });
 
