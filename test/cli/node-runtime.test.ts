@@ -8,7 +8,8 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { BIN, ROOT } from '../support/bridge-process';
+import { BIN, ROOT, runCli } from '../support/bridge-process';
+import { services } from '../support/services';
 
 const pinned = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies.node;
 const dir = mkdtempSync(path.join(tmpdir(), 'cdr-bridge-runtime-'));
@@ -51,5 +52,11 @@ describe('node runtime', () => {
     chmodSync(path.join(fakeBin, 'node'), 0o755);
     const seen = probeNode(path.join(install, 'bin/cdr-bridge'), { PATH: `${fakeBin}:${process.env.PATH}` });
     assert.equal(seen.viaPath, 'yes');
+  });
+
+  it('a command that reads the topic through kafkajs prints no Node warning on stderr', async () => {
+    const { code, stderr } = await runCli(['status', '--json'], { REDIS_URL: services.redisUrl, KAFKA_BROKERS: services.kafkaBrokers });
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /Warning|\(node:\d+\)/);
   });
 });
