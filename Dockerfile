@@ -3,6 +3,8 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
+# --ignore-scripts: the `node` devDependency's install script would fetch a second Node 24 (it
+# is the project's own runtime outside containers); the base image's Node is the one used here.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
 COPY schemas ./schemas
