@@ -55,7 +55,7 @@ export async function createProducer(settings: ProducerSettings, log: Logger): P
     timeout: 30000,
     retries: 2,
     retryDelay: 250,
-    ...security(settings),
+    ...platformaticSecurity(settings),
   });
   logConnections(producer, log.child({ component: 'producer' }));
   return producer;
@@ -84,7 +84,7 @@ interface Security {
   sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
 }
 
-function security(settings: KafkaSecuritySettings & { kafkaBrokers: readonly string[] }): Security {
+export function platformaticSecurity(settings: KafkaSecuritySettings & { kafkaBrokers: readonly string[] }): Security {
   const out: Security = {};
   if (settings.kafkaSsl) {
     const ca = sslCa(settings);

@@ -1,0 +1,86 @@
+// Single read-only Kafka requests for the checks (ApiVersions, Metadata with the caller's
+// authorized operations, DescribeConfigs, DescribeCluster, DescribeAcls, FindCoordinator,
+// DescribeQuorum), sent over one @platformatic/kafka connection with the bridge's security
+// settings. A reply that carries error codes is returned with them, not thrown: for a check,
+// "not authorized" is an answer.
+
+import type { Admin, Connection } from '@platformatic/kafka';
+import type { Logger } from '../log';
+import type { KafkaSecuritySettings } from './kafka-security';
+import { loadPlatformatic, type Platformatic } from './platformatic';
+import { platformaticSecurity } from './producer';
+
+/** Kafka's error codes the checks tell apart. */
+export const KafkaCode = {
+  NONE: 0,
+  UNKNOWN_TOPIC_OR_PARTITION: 3,
+  TOPIC_AUTHORIZATION_FAILED: 29,
+  CLUSTER_AUTHORIZATION_FAILED: 31,
+  UNSUPPORTED_VERSION: 35,
+  TRANSACTIONAL_ID_AUTHORIZATION_FAILED: 53,
+  SECURITY_DISABLED: 54,
+} as const;
+
+export interface WireSettings extends KafkaSecuritySettings {
+  kafkaBrokers: readonly string[];
+  kafkaClientId: string;
+}
+
+type RawApi<A extends unknown[], R> = { async: (connection: Connection, ...args: A) => Promise<R> };
+
+export class KafkaWire {
+  private constructor(
+    readonly kafka: Platformatic,
+    private readonly admin: Admin,
+    private readonly connections: Map<number, Connection>,
+  ) {}
+
+  /** Connects to every broker of the cluster; rejects when none can be reached or authenticated. */
+  static async open(settings: WireSettings, _log: Logger): Promise<KafkaWire> {
+    const kafka = await loadPlatformatic();
+    const admin = new kafka.Admin({
+      clientId: `${settings.kafkaClientId}-doctor`,
+      bootstrapBrokers: [...settings.kafkaBrokers],
+      connectTimeout: 3000,
+      timeout: 10000,
+      retries: 1,
+      retryDelay: 200,
+      ...platformaticSecurity(settings),
+    });
+    try {
+      const connections = await admin.connectToBrokers();
+      if (connections.size === 0) throw new Error('the cluster lists no brokers');
+      return new KafkaWire(kafka, admin, connections);
+    } catch (err) {
+      await admin.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  get brokerIds(): number[] {
+    return [...this.connections.keys()].sort((a, b) => a - b);
+  }
+
+  /** Sends one request to `nodeId` (default: the lowest broker id); a reply with error codes is returned as it is. */
+  async ask<A extends unknown[], R>(api: RawApi<A, R>, args: A, nodeId?: number): Promise<R> {
+    const connection = this.connections.get(nodeId ?? this.brokerIds[0]!) ?? [...this.connections.values()][0]!;
+    try {
+      return await api.async(connection, ...args);
+    } catch (err) {
+      const response = (err as { response?: unknown }).response;
+      if (response !== undefined && response !== null && typeof response === 'object') return response as R;
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.admin.close().catch(() => undefined);
+  }
+}
+
+/** The operations a Kafka authorized-operations bit field allows (bit i = AclOperation i). */
+export function allowedOperations(bits: number): Set<number> {
+  const out = new Set<number>();
+  for (let op = 0; op < 31; op++) if ((bits & (1 << op)) !== 0) out.add(op);
+  return out;
+}
