@@ -8,7 +8,6 @@ import type Redis from 'ioredis';
 import { fail, ok, type CheckResult } from '../check';
 import type { Config } from '../config/config';
 import { checkRegistry } from '../codec/registry-check';
-import type { Logger } from '../log';
 import { checkKafka, type KafkaCheckSettings } from '../sink/kafka-checks';
 import { checkRedis } from '../source/redis-checks';
 import { redisTarget } from '../source/redis-endpoint';
@@ -25,14 +24,14 @@ export interface DoctorReport {
 /** Redis as the caller reached it: a connected client, or why it could not be reached. */
 export type RedisReach = { client: Redis } | { error: string };
 
-export async function examine(config: Config, redis: RedisReach, log: Logger): Promise<CheckResult[]> {
+export async function examine(config: Config, redis: RedisReach): Promise<CheckResult[]> {
   const [redisChecks, kafkaChecks, registryCheck] = await Promise.all([
     'client' in redis
       ? checkRedis(redis.client, { source: config.sourceKey, processing: config.processingKey, deadLetter: config.deadLetterKey, landing: `${config.processingKey}:landing` })
         .then((checks) => [ok('redis.reachable', redisTarget(config)), ...checks])
         .catch((err: unknown) => [{ ...fail('redis.reachable', `Redis at ${redisTarget(config)} failed a check: ${(err as Error).message}`, 'check the Redis server'), unreachable: true }])
       : Promise.resolve([{ ...fail('redis.reachable', redis.error, 'check REDIS_URL (or the Sentinel settings), the network and the credentials'), unreachable: true }]),
-    checkKafka(kafkaCheckSettings(config), log),
+    checkKafka(kafkaCheckSettings(config)),
     checkRegistry(config),
   ]);
   return [...redisChecks, ...kafkaChecks, registryCheck];

@@ -5,7 +5,6 @@
 // the bridge that leads.
 
 import { fail, firstLine, ok, type CheckResult } from '../check';
-import type { Logger } from '../log';
 import { checkAcls } from './acl-checks';
 import { checkClock } from './broker-clock';
 import { KafkaCode, KafkaWire, type WireSettings } from './kafka-wire';
@@ -26,20 +25,20 @@ export interface KafkaCheckSettings extends WireSettings {
 /** The API keys without which the bridge cannot publish: Produce, InitProducerId, AddPartitionsToTxn, EndTxn. */
 const REQUIRED_APIS: [number, string][] = [[0, 'Produce'], [22, 'InitProducerId'], [24, 'AddPartitionsToTxn'], [26, 'EndTxn']];
 
-export async function checkKafka(settings: KafkaCheckSettings, log: Logger): Promise<CheckResult[]> {
+export async function checkKafka(settings: KafkaCheckSettings): Promise<CheckResult[]> {
   let wire: KafkaWire;
   try {
-    wire = await KafkaWire.open(settings, log);
+    wire = await KafkaWire.open(settings);
   } catch (err) {
     return [{ ...fail('kafka.reachable', `cannot reach Kafka at ${settings.kafkaBrokers.join(',')}: ${describeWireError(err)}`, 'check KAFKA_BROKERS, the network, and the SASL/TLS settings'), unreachable: true }];
   }
   try {
     const versions = await wire.ask(wire.kafka.apiVersionsV3.api, ['cdr-bridge', '0.1.0']);
-    const out: CheckResult[] = [versionCheck(versions.apiKeys, wire.brokerIds.length)];
     const progressTopic = settings.progressTopic;
     const names = progressTopic !== undefined ? [settings.kafkaTopic, progressTopic] : [settings.kafkaTopic];
     const metadata = await wire.ask(wire.kafka.metadataV12.api, [names, false, true]);
     const brokers = metadata.brokers.length;
+    const out: CheckResult[] = [versionCheck(versions.apiKeys, brokers)];
     const cdr = metadata.topics.find((x) => x.name === settings.kafkaTopic);
     const progress = metadata.topics.find((x) => x.name === progressTopic);
     const configs = await topicConfigs(wire, [cdr, progress].filter((t) => t?.errorCode === KafkaCode.NONE).map((t) => t!.name!));

@@ -5,7 +5,6 @@
 // "not authorized" is an answer.
 
 import type { Admin, Connection } from '@platformatic/kafka';
-import type { Logger } from '../log';
 import type { KafkaSecuritySettings } from './kafka-security';
 import { loadPlatformatic, type Platformatic } from './platformatic';
 import { platformaticSecurity } from './producer';
@@ -32,40 +31,44 @@ export class KafkaWire {
   private constructor(
     readonly kafka: Platformatic,
     private readonly admin: Admin,
-    private readonly connections: Map<number, Connection>,
+    private readonly connection: Connection,
   ) {}
 
-  /** Connects to every broker of the cluster; rejects when none can be reached or authenticated. */
-  static async open(settings: WireSettings, _log: Logger): Promise<KafkaWire> {
+  /**
+   * Connects to the first bootstrap broker that answers (and authenticates): every request
+   * here may go to any broker, and a broker that is down or frozen must not stall the checks.
+   */
+  static async open(settings: WireSettings): Promise<KafkaWire> {
     const kafka = await loadPlatformatic();
     const admin = new kafka.Admin({
       clientId: `${settings.kafkaClientId}-doctor`,
       bootstrapBrokers: [...settings.kafkaBrokers],
       connectTimeout: 3000,
-      timeout: 10000,
-      retries: 1,
-      retryDelay: 200,
+      timeout: 5000,
+      retries: 0,
       ...platformaticSecurity(settings),
     });
-    try {
-      const connections = await admin.connectToBrokers();
-      if (connections.size === 0) throw new Error('the cluster lists no brokers');
-      return new KafkaWire(kafka, admin, connections);
-    } catch (err) {
-      await admin.close().catch(() => undefined);
-      throw err;
+    let lastError: unknown;
+    for (const address of settings.kafkaBrokers) {
+      const colon = address.lastIndexOf(':');
+      const broker = { host: address.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(address.slice(colon + 1)) };
+      try {
+        const connection = await new Promise<Connection>((resolve, reject) => {
+          admin.connections.get(broker, (err, c) => (err ? reject(err) : resolve(c!)));
+        });
+        return new KafkaWire(kafka, admin, connection);
+      } catch (err) {
+        lastError = err;
+      }
     }
+    await admin.close().catch(() => undefined);
+    throw lastError;
   }
 
-  get brokerIds(): number[] {
-    return [...this.connections.keys()].sort((a, b) => a - b);
-  }
-
-  /** Sends one request to `nodeId` (default: the lowest broker id); a reply with error codes is returned as it is. */
-  async ask<A extends unknown[], R>(api: RawApi<A, R>, args: A, nodeId?: number): Promise<R> {
-    const connection = this.connections.get(nodeId ?? this.brokerIds[0]!) ?? [...this.connections.values()][0]!;
+  /** Sends one request; a reply with error codes is returned as it is. */
+  async ask<A extends unknown[], R>(api: RawApi<A, R>, args: A): Promise<R> {
     try {
-      return await api.async(connection, ...args);
+      return await api.async(this.connection, ...args);
     } catch (err) {
       const response = (err as { response?: unknown }).response;
       if (response !== undefined && response !== null && typeof response === 'object') return response as R;

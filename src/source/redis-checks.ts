@@ -73,7 +73,7 @@ async function persistenceCheck(redis: Redis): Promise<CheckResult> {
     const save = ((await redis.config('GET', 'save')) as string[])[1] ?? '';
     if (aof === 'yes') return ok(name, `AOF on${save !== '' ? `, RDB save points "${save}"` : ''}`);
     if (save !== '') return warn(name, `RDB snapshots only ("${save}"), no AOF`, 'turn on appendonly: a restart loses every CDR pushed or taken since the last snapshot');
-    return warn(name, 'neither AOF nor RDB: CDRs in the lists are lost if Redis restarts', 'turn on appendonly (appendfsync everysec) on the dialler\'s Redis');
+    return warn(name, 'the source Redis persists nothing (appendonly no, no save points): CDRs in the lists are lost if it restarts', 'turn on appendonly (appendfsync everysec) on the dialler\'s Redis');
   } catch (err) {
     // Managed Redis often renames CONFIG; INFO still says whether AOF is on.
     const info = parseInfo(await redis.info('persistence').catch(() => ''));

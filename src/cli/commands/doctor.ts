@@ -23,7 +23,7 @@ export function doctorCommand(): Command {
         reach = { error: (err as Error).message };
       }
       try {
-        const result = report(await examine(config, reach, log), 'doctor');
+        const result = report(await examine(config, reach), 'doctor');
         if ('client' in reach) await remember(reach.client, config, result);
         process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : formatChecks(result.checks));
         process.exitCode = doctorExitCode(result.checks);

@@ -1,9 +1,11 @@
 // `cdr-bridge status`: where the CDRs are right now — list lengths, how long the oldest item
-// has been in flight, who leads, and the topic's partitions and end offsets.
+// has been in flight, who leads, the topic's partitions and end offsets, and the last doctor result.
 
 import { Command } from 'commander';
 import { createLogger } from '../../log';
 import { kafkaClient } from '../../sink/kafka-sink';
+import type { CheckResult } from '../../check';
+import { doctorKey, lastReport, type DoctorReport } from '../../bridge/doctor';
 import { Lease } from '../../source/lease';
 import { inFlightSinceKey } from '../../source/reliable-list';
 import { kafkaUnreachable, openRedis, redisUnreachable } from '../connections';
@@ -15,6 +17,8 @@ export interface Status {
   deadLetter: { key: string; length: number };
   lease: { key: string; holder: string | null; pid: number | null; sinceMs: number | null; expiresInMs: number | null };
   topic: { name: string; partitions: { partition: number; low: string; high: string }[]; records: number } | { name: string; error: string };
+  /** The last doctor result (of `cdr-bridge doctor` or of a `run` at start), if any. */
+  doctor: { key: string; at: number; by: DoctorReport['by']; host: string; ok: number; warn: number; fail: number; notOk: CheckResult[] } | null;
 }
 
 export function statusCommand(): Command {
@@ -28,13 +32,14 @@ export function statusCommand(): Command {
       let status: Status;
       let kafkaDown: unknown;
       try {
-        const [source, processing, deadLetter, since, holder, serverTime] = await Promise.all([
+        const [source, processing, deadLetter, since, holder, serverTime, doctor] = await Promise.all([
           redis.llen(config.sourceKey),
           redis.llen(config.processingKey),
           redis.llen(config.deadLetterKey),
           redis.get(inFlightSinceKey(config.processingKey)),
           Lease.holder(redis, config.leaseKey),
           redis.time(),
+          lastReport(redis, config),
         ]).catch((err: unknown) => {
           throw redisUnreachable(config, err);
         });
@@ -44,6 +49,7 @@ export function statusCommand(): Command {
           processing: { key: config.processingKey, length: processing, oldestAgeMs: processing > 0 && since ? now - Number(since) : null },
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
           lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null },
+          doctor: doctor ? doctorSummary(doctorKey(config), doctor) : null,
           topic: await topicStatus(config, log).catch((err: unknown) => {
             kafkaDown = err;
             return { name: config.kafkaTopic, error: `unreachable: ${(err as Error).message}` };
@@ -78,6 +84,11 @@ async function topicStatus(config: Parameters<typeof kafkaClient>[0] & { kafkaTo
   }
 }
 
+function doctorSummary(key: string, r: DoctorReport): NonNullable<Status['doctor']> {
+  const count = (v: CheckResult['verdict']): number => r.checks.filter((c) => c.verdict === v).length;
+  return { key, at: r.at, by: r.by, host: r.host, ok: count('ok'), warn: count('warn'), fail: count('FAIL'), notOk: r.checks.filter((c) => c.verdict !== 'ok') };
+}
+
 function formatStatus(s: Status): string {
   const age = (ms: number | null): string => (ms === null ? '-' : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
   const rows: [string, string, string][] = [
@@ -90,6 +101,12 @@ function formatStatus(s: Status): string {
   else {
     rows.push(['topic', s.topic.name, `${s.topic.records} records in ${s.topic.partitions.length} partitions`]);
     for (const p of s.topic.partitions) rows.push(['', `  partition ${p.partition}`, `offsets ${p.low}..${p.high}`]);
+  }
+  if (s.doctor === null) rows.push(['doctor', '-', 'never run (cdr-bridge doctor)']);
+  else {
+    const d = s.doctor;
+    rows.push(['doctor', d.key, `${d.fail} FAIL, ${d.warn} warn, ${d.ok} ok (by ${d.by} on ${d.host}, ${new Date(d.at).toISOString()})`]);
+    for (const c of d.notOk) rows.push(['', `  ${c.verdict} ${c.name}`, c.found]);
   }
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
