@@ -96,7 +96,10 @@ function sizeCheck(c: Map<string, string>, maxRequestBytes: number): CheckResult
   // The broker measures a whole record batch against max.message.bytes; the bridge fills a
   // request, one batch per partition, up to KAFKA_MAX_REQUEST_BYTES.
   if (max < maxRequestBytes) {
-    return fail(name, `max.message.bytes=${max} is below KAFKA_MAX_REQUEST_BYTES=${maxRequestBytes}: the broker refuses the bridge's larger batches, and it retries them forever`, `set KAFKA_MAX_REQUEST_BYTES to at most ${Math.max(1024, max - 1024)}, or raise the topic's max.message.bytes`);
+    // A batch carries ~100 bytes of headers beyond its records; keep a margin for them.
+    const fits = max - 1024;
+    const action = fits >= 1024 ? `set KAFKA_MAX_REQUEST_BYTES to at most ${fits}, or raise the topic's max.message.bytes` : 'raise the topic\'s max.message.bytes (Kafka\'s default is 1048588): no request size of the bridge fits';
+    return fail(name, `max.message.bytes=${max} is below KAFKA_MAX_REQUEST_BYTES=${maxRequestBytes}: the broker refuses the bridge's larger batches, and it retries them forever`, action);
   }
   return ok(name, `max.message.bytes=${max} ≥ KAFKA_MAX_REQUEST_BYTES=${maxRequestBytes}`);
 }
