@@ -27,7 +27,7 @@ export type RedisReach = { client: Redis } | { error: string };
 export async function examine(config: Config, redis: RedisReach): Promise<CheckResult[]> {
   const [redisChecks, kafkaChecks, registryCheck] = await Promise.all([
     'client' in redis
-      ? checkRedis(redis.client, { source: config.sourceKey, processing: config.processingKey, deadLetter: config.deadLetterKey, landing: `${config.processingKey}:landing` })
+      ? checkRedis(redis.client, { source: config.sourceKey, processing: config.processingKey, deadLetter: config.deadLetterKey })
         .then((checks) => [ok('redis.reachable', redisTarget(config)), ...checks])
         .catch((err: unknown) => [{ ...fail('redis.reachable', `Redis at ${redisTarget(config)} failed a check: ${(err as Error).message}`, 'check the Redis server'), unreachable: true }])
       : Promise.resolve([{ ...fail('redis.reachable', redis.error, 'check REDIS_URL (or the Sentinel settings), the network and the credentials'), unreachable: true }]),
@@ -43,20 +43,13 @@ export function doctorExitCode(checks: readonly CheckResult[]): 0 | 1 | 3 {
   return checks.some((c) => c.verdict === 'warn') ? 3 : 0;
 }
 
-/**
- * Issue 9's settings (transactional id, progress topic, replication factor) are read when the
- * Config has them, else their documented defaults: this file is written before they land. The
- * progress topic is checked only once the bridge uses it.
- */
+/** The Kafka side's settings, with issue 9's transactional id, progress topic and replication factor. */
 export function kafkaCheckSettings(config: Config): KafkaCheckSettings {
-  const more = config as unknown as Record<string, unknown>;
-  const text = (key: string): string | undefined => (typeof more[key] === 'string' ? (more[key] as string) : undefined);
-  const rf = more.kafkaTopicReplicationFactor;
   return {
     ...config,
-    transactionalId: text('kafkaTransactionalId') ?? `cdr-bridge:${config.sourceKey}`,
-    progressTopic: text('kafkaProgressTopic'),
-    replicationFactor: typeof rf === 'number' ? rf : undefined,
+    transactionalId: config.kafkaTransactionalId,
+    progressTopic: config.kafkaProgressTopic,
+    replicationFactor: config.kafkaTopicReplicationFactor,
   };
 }
 

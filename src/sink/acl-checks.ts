@@ -12,6 +12,7 @@ import { allowedOperations, KafkaCode, type KafkaWire } from './kafka-wire';
 import type { KafkaCheckSettings } from './kafka-checks';
 
 const Op = { ALL: 2, READ: 3, WRITE: 4, CREATE: 5, DESCRIBE: 8 } as const;
+const CLUSTER_ACTION = 9;
 const OP_NAMES: Record<number, string> = { 2: 'All', 3: 'Read', 4: 'Write', 5: 'Create', 8: 'Describe' };
 const Resource = { TOPIC: 2, CLUSTER: 4, TRANSACTIONAL_ID: 5 } as const;
 
@@ -62,6 +63,7 @@ async function transactionalIdAcl(wire: KafkaWire, id: string, saslUser: string 
     const mine = acls.resources.flatMap((r) => r.acls).filter((a) => (a.principal === principal || a.principal === 'User:*') && (a.operation === Op.WRITE || a.operation === Op.ALL));
     if (mine.some((a) => a.permissionType === 2)) return fail(name, `an ACL denies ${principal} Write on transactional id "${id}"`, 'remove the deny, or set KAFKA_TRANSACTIONAL_ID to an id the principal may use');
     if (mine.some((a) => a.permissionType === 3)) return ok(name, `${principal} may Write transactional id "${id}"`);
+    if (await unrestricted(wire, principal)) return ok(name, `${principal} is not bound by ACLs (a super user): it may use transactional id "${id}"`);
     return warn(name, `no ACL allows ${principal} Write on transactional id "${id}" (fine only for a super user)`, `grant it: kafka-acls --add --allow-principal ${principal} --operation Write --operation Describe --transactional-id '${id}'`);
   }
   // No right to read ACLs: ask for the id's coordinator, which needs Describe on it.
@@ -71,4 +73,20 @@ async function transactionalIdAcl(wire: KafkaWire, id: string, saslUser: string 
     return fail(name, `${principal} may not use transactional id "${id}" (FindCoordinator refused)`, `grant Write and Describe on it: kafka-acls --add --allow-principal ${principal} --operation Write --operation Describe --transactional-id '${id}'`);
   }
   return warn(name, `${principal} may Describe transactional id "${id}"; whether it may Write cannot be told without DescribeAcls`, `make sure ${principal} has Write on the transactional id`);
+}
+
+/**
+ * A super user (or any principal when allow.everyone.if.no.acl.found applies) is allowed
+ * ClusterAction on the cluster without an ACL saying so; ClusterAction is what brokers use
+ * among themselves, and is otherwise granted only by an explicit ACL, which we can read.
+ */
+async function unrestricted(wire: KafkaWire, principal: string): Promise<boolean> {
+  const cluster = await wire.ask(wire.kafka.describeClusterV1.api, [true, 1]);
+  if (cluster.errorCode !== KafkaCode.NONE || !allowedOperations(cluster.clusterAuthorizedOperations).has(CLUSTER_ACTION)) return false;
+  const acls = await wire.ask(wire.kafka.describeAclsV3.api, [{
+    resourceType: Resource.CLUSTER, resourceName: null, resourcePatternType: 1 /* ANY */,
+    principal: null, host: null, operation: 1 /* ANY */, permissionType: 1 /* ANY */,
+  }]);
+  const granted = acls.resources.flatMap((r) => r.acls).some((a) => (a.principal === principal || a.principal === 'User:*') && (a.operation === CLUSTER_ACTION || a.operation === Op.ALL));
+  return !granted;
 }

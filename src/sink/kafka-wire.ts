@@ -7,7 +7,7 @@
 import type { Admin, Connection } from '@platformatic/kafka';
 import type { KafkaSecuritySettings } from './kafka-security';
 import { loadPlatformatic, type Platformatic } from './platformatic';
-import { platformaticSecurity } from './producer';
+import { connectionSecurity } from './producer';
 
 /** Kafka's error codes the checks tell apart. */
 export const KafkaCode = {
@@ -46,7 +46,7 @@ export class KafkaWire {
       connectTimeout: 3000,
       timeout: 5000,
       retries: 0,
-      ...platformaticSecurity(settings),
+      ...connectionSecurity(settings),
     });
     let lastError: unknown;
     for (const address of settings.kafkaBrokers) {

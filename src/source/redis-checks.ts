@@ -5,14 +5,13 @@
 
 import type Redis from 'ioredis';
 import { fail, firstLine, ok, warn, type CheckResult } from '../check';
+import { companionKeys } from './reliable-list';
 
-/** The keys the bridge reads and writes as lists. */
+/** The lists the bridge is configured with; their companion keys are derived from the processing list's name. */
 export interface ListKeyNames {
   source: string;
   processing: string;
   deadLetter: string;
-  /** Where a fenced blocking take lands (issue 9); a list or nothing. */
-  landing: string;
 }
 
 /**
@@ -22,7 +21,7 @@ export interface ListKeyNames {
  */
 export const REDIS_COMMANDS = [
   'blmove', 'rpop', 'lpop', 'lpush', 'rpush', 'lrange', 'lindex', 'llen', 'lrem', 'ltrim',
-  'evalsha', 'eval', 'script', 'get', 'set', 'del', 'pexpire', 'pttl', 'type', 'time', 'wait',
+  'hget', 'hincrby', 'hsetnx', 'evalsha', 'eval', 'script', 'get', 'set', 'del', 'pexpire', 'pttl', 'type', 'time', 'wait',
   'multi', 'exec', 'ping',
 ] as const;
 
@@ -114,14 +113,18 @@ async function evictionCheck(redis: Redis): Promise<CheckResult> {
 
 async function keyTypesCheck(redis: Redis, keys: ListKeyNames): Promise<CheckResult> {
   const name = 'redis.keys';
-  const named = [keys.source, keys.processing, keys.deadLetter, keys.landing];
-  const types = await Promise.all(named.map((k) => redis.type(k)));
-  const wrong = named.map((k, i) => [k, types[i]] as const).filter(([, t]) => t !== 'list' && t !== 'none');
+  const companions = companionKeys(keys.processing);
+  const expected: [string, string][] = [
+    [keys.source, 'list'], [keys.processing, 'list'], [keys.deadLetter, 'list'],
+    [companions.landing, 'list'], [companions.batches, 'list'], [companions.meta, 'hash'],
+  ];
+  const types = await Promise.all(expected.map(([k]) => redis.type(k)));
+  const wrong = expected.map(([k, want], i) => ({ k, want, type: types[i] })).filter((x) => x.type !== x.want && x.type !== 'none');
   if (wrong.length > 0) {
-    return fail(name, wrong.map(([k, t]) => `"${k}" holds a ${t}`).join('; '), 'point the bridge at other keys (CDR_SOURCE_KEY, CDR_PROCESSING_KEY, CDR_DEADLETTER_KEY), or move that value away');
+    return fail(name, wrong.map((x) => `"${x.k}" holds a ${x.type}, not a ${x.want}`).join('; '), 'point the bridge at other keys (CDR_SOURCE_KEY, CDR_PROCESSING_KEY, CDR_DEADLETTER_KEY), or move that value away');
   }
-  const lengths = await Promise.all(named.slice(0, 3).map((k) => redis.llen(k)));
-  return ok(name, `lists or absent: source ${lengths[0]}, processing ${lengths[1]}, dead letters ${lengths[2]}`);
+  const lengths = await Promise.all([keys.source, companions.landing, keys.processing, keys.deadLetter].map((k) => redis.llen(k)));
+  return ok(name, `of the right types or absent: source ${lengths[0]! + lengths[1]!}, processing ${lengths[2]}, dead letters ${lengths[3]}`);
 }
 
 function parseInfo(text: string): Record<string, string> {

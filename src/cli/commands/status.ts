@@ -7,7 +7,8 @@ import { kafkaClient } from '../../sink/kafka-sink';
 import type { CheckResult } from '../../check';
 import { doctorKey, lastReport, type DoctorReport } from '../../bridge/doctor';
 import { Lease } from '../../source/lease';
-import { inFlightSinceKey } from '../../source/reliable-list';
+import { companionKeys } from '../../source/reliable-list';
+import { durability } from '../../sink/topics';
 import { kafkaUnreachable, openRedis, redisUnreachable } from '../connections';
 import { configOf, withSettings } from '../options';
 
@@ -16,7 +17,7 @@ export interface Status {
   processing: { key: string; length: number; oldestAgeMs: number | null };
   deadLetter: { key: string; length: number };
   lease: { key: string; holder: string | null; pid: number | null; sinceMs: number | null; expiresInMs: number | null };
-  topic: { name: string; partitions: { partition: number; low: string; high: string }[]; records: number } | { name: string; error: string };
+  topic: { name: string; partitions: { partition: number; low: string; high: string }[]; records: number; replicationFactor: number; minInsyncReplicas: number; warning?: string } | { name: string; error: string };
   /** The last doctor result (of `cdr-bridge doctor` or of a `run` at start), if any. */
   doctor: { key: string; at: number; by: DoctorReport['by']; host: string; ok: number; warn: number; fail: number; notOk: CheckResult[] } | null;
 }
@@ -32,21 +33,24 @@ export function statusCommand(): Command {
       let status: Status;
       let kafkaDown: unknown;
       try {
-        const [source, processing, deadLetter, since, holder, serverTime, doctor] = await Promise.all([
+        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor] = await Promise.all([
           redis.llen(config.sourceKey),
           redis.llen(config.processingKey),
           redis.llen(config.deadLetterKey),
-          redis.get(inFlightSinceKey(config.processingKey)),
+          // The oldest batch's record ("seq count takenAtMs") sits at the batches list's tail.
+          redis.lindex(companionKeys(config.processingKey).batches, -1),
           Lease.holder(redis, config.leaseKey),
           redis.time(),
+          redis.llen(companionKeys(config.processingKey).landing),
           lastReport(redis, config),
         ]).catch((err: unknown) => {
           throw redisUnreachable(config, err);
         });
         const now = Number(serverTime[0]) * 1000 + Math.floor(Number(serverTime[1]) / 1000);
+        const since = oldest ? Number(oldest.split(' ')[2]) : undefined;
         status = {
-          source: { key: config.sourceKey, length: source },
-          processing: { key: config.processingKey, length: processing, oldestAgeMs: processing > 0 && since ? now - Number(since) : null },
+          source: { key: config.sourceKey, length: source + landing },
+          processing: { key: config.processingKey, length: processing, oldestAgeMs: processing > 0 && since !== undefined && Number.isFinite(since) ? now - since : null },
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
           lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null },
           doctor: doctor ? doctorSummary(doctorKey(config), doctor) : null,
@@ -65,7 +69,8 @@ export function statusCommand(): Command {
 }
 
 async function topicStatus(config: Parameters<typeof kafkaClient>[0] & { kafkaTopic: string }, log: ReturnType<typeof createLogger>): Promise<Status['topic']> {
-  const admin = kafkaClient(config, log, { retry: { retries: 2 } }).admin();
+  const kafka = kafkaClient(config, log, { retry: { retries: 2 } });
+  const admin = kafka.admin();
   // Not reaching the broker rejects (the caller reports it); a topic it lacks is a status.
   try {
     await admin.connect();
@@ -76,7 +81,8 @@ async function topicStatus(config: Parameters<typeof kafkaClient>[0] & { kafkaTo
   try {
     const offsets = await admin.fetchTopicOffsets(config.kafkaTopic);
     const partitions = offsets.map((p) => ({ partition: p.partition, low: p.low, high: p.high })).sort((a, b) => a.partition - b.partition);
-    return { name: config.kafkaTopic, partitions, records: partitions.reduce((a, p) => a + Number(BigInt(p.high) - BigInt(p.low)), 0) };
+    const durable = await durability(kafka, config.kafkaTopic);
+    return { name: config.kafkaTopic, partitions, records: partitions.reduce((a, p) => a + Number(BigInt(p.high) - BigInt(p.low)), 0), ...durable };
   } catch (err) {
     return { name: config.kafkaTopic, error: (err as Error).message };
   } finally {
@@ -99,7 +105,8 @@ function formatStatus(s: Status): string {
   ];
   if ('error' in s.topic) rows.push(['topic', s.topic.name, s.topic.error]);
   else {
-    rows.push(['topic', s.topic.name, `${s.topic.records} records in ${s.topic.partitions.length} partitions`]);
+    rows.push(['topic', s.topic.name, `${s.topic.records} records in ${s.topic.partitions.length} partitions, replication factor ${s.topic.replicationFactor}, min.insync.replicas ${s.topic.minInsyncReplicas}`]);
+    if (s.topic.warning) rows.push(['', '  warning', s.topic.warning]);
     for (const p of s.topic.partitions) rows.push(['', `  partition ${p.partition}`, `offsets ${p.low}..${p.high}`]);
   }
   if (s.doctor === null) rows.push(['doctor', '-', 'never run (cdr-bridge doctor)']);
