@@ -33,12 +33,11 @@ export async function checkKafka(settings: KafkaCheckSettings): Promise<CheckRes
     return [{ ...fail('kafka.reachable', `cannot reach Kafka at ${settings.kafkaBrokers.join(',')}: ${describeWireError(err)}`, 'check KAFKA_BROKERS, the network, and the SASL/TLS settings'), unreachable: true }];
   }
   try {
-    const versions = await wire.ask(wire.kafka.apiVersionsV3.api, ['cdr-bridge', '0.1.0']);
     const progressTopic = settings.progressTopic;
     const names = progressTopic !== undefined ? [settings.kafkaTopic, progressTopic] : [settings.kafkaTopic];
     const metadata = await wire.ask(wire.kafka.metadataV12.api, [names, false, true]);
     const brokers = metadata.brokers.length;
-    const out: CheckResult[] = [versionCheck(versions.apiKeys, brokers)];
+    const out: CheckResult[] = [versionCheck(wire.apiVersions, brokers)];
     const cdr = metadata.topics.find((x) => x.name === settings.kafkaTopic);
     const progress = metadata.topics.find((x) => x.name === progressTopic);
     const configs = await topicConfigs(wire, [cdr, progress].filter((t) => t?.errorCode === KafkaCode.NONE).map((t) => t!.name!));

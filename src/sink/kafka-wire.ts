@@ -32,6 +32,8 @@ export class KafkaWire {
     readonly kafka: Platformatic,
     private readonly admin: Admin,
     private readonly connection: Connection,
+    /** The answering broker's ApiVersions: each API's key and highest version. */
+    readonly apiVersions: { apiKey: number; maxVersion: number }[],
   ) {}
 
   /**
@@ -56,7 +58,9 @@ export class KafkaWire {
         const connection = await new Promise<Connection>((resolve, reject) => {
           admin.connections.get(broker, (err, c) => (err ? reject(err) : resolve(c!)));
         });
-        return new KafkaWire(kafka, admin, connection);
+        // A frozen broker's kernel still accepts the connection: only an answer proves it alive.
+        const versions = await kafka.apiVersionsV3.api.async(connection, 'cdr-bridge', '0.1.0');
+        return new KafkaWire(kafka, admin, connection, versions.apiKeys);
       } catch (err) {
         lastError = err;
       }
