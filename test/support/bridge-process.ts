@@ -80,6 +80,16 @@ export class BridgeProcess {
     }
   }
 
+  /** Resolves once `text` appears anywhere in the process's stdout or stderr. */
+  async waitForOutput(text: string, timeoutMs = 60000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.stdout.includes(text) && !this.stderr.includes(text)) {
+      if (!this.running) throw new Error(`bridge exited before printing "${text}"; stderr:\n${this.stderr.slice(-3000)}`);
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for "${text}"; stderr:\n${this.stderr.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
     if (this.running) this.child.kill(signal);
   }
