@@ -3,6 +3,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import type Redis from 'ioredis';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const BIN = path.join(ROOT, 'bin/cdr-bridge');
@@ -107,4 +108,10 @@ export async function runCli(args: string[], env: Record<string, string> = {}, t
   const { code } = await p.exited;
   clearTimeout(timer);
   return { code, stdout: p.stdout, stderr: p.stderr };
+}
+
+/** The pid of the bridge holding the lease of `source` (its token is `host|pid|...`), or -1. */
+export async function leaseHolderPid(redis: Redis, source: string): Promise<number> {
+  const token = await redis.get(`${source}:lease`);
+  return token ? Number(token.split('|')[1]) : -1;
 }
