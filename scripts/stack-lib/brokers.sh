@@ -31,24 +31,19 @@ kafka_node_id() {
   if [[ $1 == kafka ]]; then echo 1; else echo "${1#kafka-}"; fi
 }
 
-# The PLAINTEXT / CONTROLLER port of a node (one-node stacks keep KAFKA_PORT, CONTROLLER_PORT).
+# The PLAINTEXT port of a node, or its CONTROLLER port with `controller` (a one-node stack
+# keeps KAFKA_PORT and CONTROLLER_PORT).
 kafka_node_port() {
+  local single=$KAFKA_PORT list=$KAFKA_PORTS ports
+  if [[ ${2:-} == controller ]]; then
+    single=$CONTROLLER_PORT
+    list=$CONTROLLER_PORTS
+  fi
   if ((BROKERS == 1)); then
-    echo "$KAFKA_PORT"
+    echo "$single"
     return 0
   fi
-  local ports
-  read -r -a ports <<<"$KAFKA_PORTS"
-  echo "${ports[$(($(kafka_node_id "$1") - 1))]}"
-}
-
-kafka_node_controller_port() {
-  if ((BROKERS == 1)); then
-    echo "$CONTROLLER_PORT"
-    return 0
-  fi
-  local ports
-  read -r -a ports <<<"$CONTROLLER_PORTS"
+  read -r -a ports <<<"$list"
   echo "${ports[$(($(kafka_node_id "$1") - 1))]}"
 }
 
@@ -69,8 +64,8 @@ write_cluster_node_properties() {
   local min_isr=$((rf > 1 ? 2 : 1))
   id=$(kafka_node_id "$node")
   port=$(kafka_node_port "$node")
-  cport=$(kafka_node_controller_port "$node")
-  for n in $(kafka_nodes); do voters+=("$(kafka_node_id "$n")@127.0.0.1:$(kafka_node_controller_port "$n")"); done
+  cport=$(kafka_node_port "$node" controller)
+  for n in $(kafka_nodes); do voters+=("$(kafka_node_id "$n")@127.0.0.1:$(kafka_node_port "$n" controller)"); done
   cat <<EOF
 # Written by scripts/stack: node $id of a $BROKERS-node KRaft cluster (broker and controller).
 process.roles=broker,controller

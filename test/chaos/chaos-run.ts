@@ -5,8 +5,7 @@
 // the topic. Lost, duplicated or reordered CDRs fail the run. On one Kafka node (the default)
 // or on the three-node fault bed. Used by the bounded tests and `npm run chaos`.
 
-import type { Redis } from 'ioredis';
-import { BridgeProcess, leaseHolderPid } from '../support/bridge-process';
+import { BridgeProcess, leaseHolderPid, waitForNewLeaseHolder } from '../support/bridge-process';
 import { checkDelivery } from '../support/delivery-check';
 import { cdrsOnKeys, SteadyDialler } from '../support/dialler';
 import { kafkaNode, OwnStack, type KafkaNode } from '../support/own-stack';
@@ -121,7 +120,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         } else {
           victim.kill('SIGSTOP');
         }
-        const next = await waitForNewLeader(redis, source, victim.pid, opts.leaseTtlMs * 10);
+        const next = await waitForNewLeaseHolder(redis, source, victim.pid, opts.leaseTtlMs * 10);
         failoverMs.push(Date.now() - at);
         if (event === 'freeze') {
           // Frozen past its lease (a standby leads now): thawed, it must find itself fenced.
@@ -193,16 +192,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     await Promise.all(bridges.map((b) => b.exited));
     if (opts.stack) await opts.stack.heal();
     else await stack.down();
-  }
-}
-
-async function waitForNewLeader(redis: Redis, source: string, oldPid: number, timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const pid = await leaseHolderPid(redis, source).catch(() => -1);
-    if (pid > 0 && pid !== oldPid) return pid;
-    if (Date.now() > deadline) throw new Error(`no new leader within ${timeoutMs} ms of stopping pid ${oldPid}`);
-    await sleep(20);
   }
 }
 

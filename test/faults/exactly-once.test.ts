@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, it } from 'node:test';
 import { decodePayload } from '../../src/codec/decode-payload';
 import { singleObjectFramer } from '../../src/codec/framing';
-import { BridgeProcess, leaseHolderPid, runCli } from '../support/bridge-process';
+import { BridgeProcess, runCli, waitForNewLeaseHolder } from '../support/bridge-process';
 import { settledDelivery, verifyTopic, type DeliveryReport } from '../support/delivery-check';
 import { cdrsOnKeys, SteadyDialler } from '../support/dialler';
 import { kafkaNode, OwnStack } from '../support/own-stack';
@@ -24,8 +24,11 @@ describe('exactly once on a three-broker cluster', () => {
   const bed = OwnStack.attached();
   const scenario = scenarioFactory();
   const bridges: BridgeProcess[] = [];
+  const diallers: SteadyDialler[] = [];
 
   afterEach(async () => {
+    // A test that failed half way leaves its dialler pushing: stop it before the next test.
+    await Promise.all(diallers.splice(0).map((d) => d.stop()));
     for (const b of bridges.splice(0)) {
       b.kill('SIGKILL');
       await b.exited;
@@ -50,7 +53,9 @@ describe('exactly once on a three-broker cluster', () => {
   }
 
   function dialler(s: Scenario, count: number, rate: number, seed: number): SteadyDialler {
-    return new SteadyDialler({ redisUrl: s.env().REDIS_URL!, key: s.source, count, rate, seed, payloads: cdrsOnKeys(seed, KEYS) });
+    const d = new SteadyDialler({ redisUrl: s.env().REDIS_URL!, key: s.source, count, rate, seed, payloads: cdrsOnKeys(seed, KEYS) });
+    diallers.push(d);
+    return d;
   }
 
   /** All pushed, the lists drained, the topic read until its count is steady: the verdict. */
@@ -142,10 +147,7 @@ describe('exactly once on a three-broker cluster', () => {
       first.kill('SIGKILL');
       await first.exited;
       bridge(env); // the next standby, as an operator's supervisor would start
-      await waitFor('the standby to take the lease', async () => {
-        const pid = await leaseHolderPid(s.redis, s.source);
-        return pid > 0 && pid !== first.pid;
-      }, 30_000);
+      await waitForNewLeaseHolder(s.redis, s.source, first.pid, 30_000);
       await d.done;
       await s.drained(90_000);
       writing = false;
@@ -175,10 +177,7 @@ describe('exactly once on a three-broker cluster', () => {
     }
     await waitFor('the zombie to be stopped', async () => processState(zombie.pid) === 'T', 10_000, 20);
     const beforeFreeze = d.ids.slice(0, d.pushed);
-    await waitFor('the standby to take the lease', async () => {
-      const pid = await leaseHolderPid(s.redis, s.source);
-      return pid > 0 && pid !== zombie.pid;
-    }, 30_000);
+    await waitForNewLeaseHolder(s.redis, s.source, zombie.pid, 30_000);
     // Published past the zombie's batch: every CDR pushed before the freeze is in the topic.
     await waitFor('the standby to publish the zombie\'s batch and beyond', async () => (await verifyTopic(s.kafka, s.topic, beforeFreeze).catch(() => undefined))?.lost === 0, 60_000, 1000);
     const outputBefore = zombie.stdout.length + zombie.stderr.length;

@@ -115,3 +115,14 @@ export async function leaseHolderPid(redis: Redis, source: string): Promise<numb
   const token = await redis.get(`${source}:lease`);
   return token ? Number(token.split('|')[1]) : -1;
 }
+
+/** Waits until a bridge other than `oldPid` holds the lease of `source`; returns its pid. */
+export async function waitForNewLeaseHolder(redis: Redis, source: string, oldPid: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pid = await leaseHolderPid(redis, source).catch(() => -1);
+    if (pid > 0 && pid !== oldPid) return pid;
+    if (Date.now() > deadline) throw new Error(`no bridge but pid ${oldPid} took the lease within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

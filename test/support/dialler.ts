@@ -34,6 +34,7 @@ export class SteadyDialler {
   readonly ids: string[] = [];
   readonly done: Promise<void>;
   private paused = false;
+  private stopped = false;
   private inFlight: Promise<unknown> = Promise.resolve();
   private readonly redis: Redis;
 
@@ -49,7 +50,7 @@ export class SteadyDialler {
     const cdrs = this.opts.payloads ?? syntheticCdrs({ seed });
     const perTick = Math.max(1, Math.round(rate / 20));
     const started = Date.now();
-    for (let chunkNo = 0; this.pushed < count; chunkNo++) {
+    for (let chunkNo = 0; this.pushed < count && !this.stopped; chunkNo++) {
       while (this.paused) await sleep(20);
       const n = Math.min(perTick, count - this.pushed);
       const chunk: string[] = [];
@@ -73,7 +74,17 @@ export class SteadyDialler {
 
   /** Resolves once at least `n` CDRs are pushed (or all of them, if fewer). */
   async reached(n: number): Promise<void> {
-    while (this.pushed < Math.min(n, this.opts.count)) await sleep(20);
+    while (this.pushed < Math.min(n, this.opts.count)) {
+      if (this.stopped) throw new Error(`the dialler was stopped after ${this.pushed} CDRs, before ${n}`);
+      await sleep(20);
+    }
+  }
+
+  /** Stops for good (a test that failed half way); `done` resolves after the push in flight. */
+  stop(): Promise<void> {
+    this.stopped = true;
+    this.paused = false;
+    return this.done;
   }
 
   /** Stops pushing and waits for the push in flight: a dialler cannot write to a Redis that is down. */
