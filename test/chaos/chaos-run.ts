@@ -83,7 +83,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       return b;
     };
     await startBridge().waitForLog('acquired the lease');
-    startBridge();
+    await startBridge().waitForLog('lease held by another bridge');
 
     // Keys repeat (64 of them), so per-key order is checked, not only counts.
     const dialler = new SteadyDialler({ redisUrl: stack.redisUrl, key: source, count: opts.cdrs, rate: opts.rate, seed: opts.seed, payloads: cdrsOnKeys(opts.seed, 64) });
@@ -120,7 +120,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         } else {
           victim.kill('SIGSTOP');
         }
-        const next = await waitForNewLeaseHolder(redis, source, victim.pid, opts.leaseTtlMs * 10);
+        const next = await waitForNewLeaseHolder(redis, source, victim.pid, Math.max(opts.leaseTtlMs * 10, 60_000));
         failoverMs.push(Date.now() - at);
         if (event === 'freeze') {
           // Frozen past its lease (a standby leads now): thawed, it must find itself fenced.
@@ -184,6 +184,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       seconds: (Date.now() - started) / 1000,
       line: `cdrs=${dialler.pushed}${brokers} kills=${done.kills} freezes=${done.freezes} broker_restarts=${done.brokerRestarts} broker_pauses=${done.brokerPauses} redis_restarts=${done.redisRestarts} lost=${report.lost} duplicated=${report.duplicated} out_of_order=${report.outOfOrder}`,
     };
+  } catch (err) {
+    // What the bridges said last is most of a failed run's story.
+    for (const b of bridges) opts.log(`bridge pid ${b.pid} (${b.running ? 'running' : 'exited'}), last log lines:\n${b.stderr.split('\n').slice(-6).join('\n')}`);
+    throw err;
   } finally {
     for (const b of bridges) {
       b.kill('SIGCONT');

@@ -19,6 +19,8 @@ import { waitFor } from '../support/services';
 const TEST_TIMEOUT_MS = 180_000;
 /** CDRs whose keys repeat over this many values, so per-key order is checked on every key. */
 const KEYS = 16;
+/** How long a slow replica stalls the partition: the bridge's send timeout (the producer's 30 s request timeout) and a margin. */
+const FROZEN_FOLLOWERS_MS = 35_000;
 
 describe('exactly once on a three-broker cluster', () => {
   const bed = OwnStack.attached();
@@ -74,16 +76,11 @@ describe('exactly once on a three-broker cluster', () => {
     assert.equal(report.delivered, report.pushed);
   }
 
-  /** Resolves once the bridge logs a warning or an error after its `from`-th line, or after `ms`. */
-  async function warnedOrWaited(b: BridgeProcess, from: number, ms: number): Promise<boolean> {
-    return waitFor('a warning from the bridge', async () => b.logs.slice(from).some((l) => l.level === 'warn' || l.level === 'error'), ms, 200).catch(() => false);
-  }
-
   it('a slow replica: the partition\'s followers frozen past the send timeout, then thawed, leave one copy of every CDR', { timeout: TEST_TIMEOUT_MS }, async () => {
     const s = scenario();
     // One partition, so the frozen nodes are exactly its followers and its leader stays up.
     const env = s.env({ KAFKA_TOPIC_PARTITIONS: '1' });
-    const leader = await leaderAndStandby(s, env, false);
+    await leaderAndStandby(s, env, false);
     const partitionLeader = await bed.leaderOf(s.topic);
     const followers = bed.kafkaNodeIds.filter((id) => id !== partitionLeader);
     const d = dialler(s, 3000, 60, 901);
@@ -92,10 +89,9 @@ describe('exactly once on a three-broker cluster', () => {
     // and the write completes on two. With both frozen the controllers lose their quorum, the
     // ISR cannot shrink, and the high-water mark stays put: the records sit appended, uncommitted,
     // on the leader while the bridge's send times out (30 s) — then the followers catch up.
-    const logsBefore = leader.logs.length;
     for (const id of followers) await bed.pause(kafkaNode(id));
-    // Thawed once the bridge warns (its send failed: timed out) or after 40 s, past the send timeout.
-    await warnedOrWaited(leader, logsBefore, 40_000);
+    // The fault's length, not a wait for a condition: past the bridge's send timeout.
+    await new Promise((r) => setTimeout(r, FROZEN_FOLLOWERS_MS));
     for (const id of followers) await bed.resume(kafkaNode(id));
     assertExactlyOnce(await verdict(s, d));
   });

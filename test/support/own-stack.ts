@@ -111,7 +111,8 @@ export class OwnStack {
 
   /** Starts a stopped or killed service on the same port and data; resolves once it is ready. */
   async start(service: Service): Promise<void> {
-    await this.script(['start', service], 180_000);
+    // Longer than scripts/stack's own readiness wait (STACK_TIMEOUT, up to 300 s in the fault suite).
+    await this.script(['start', service], 330_000);
   }
 
   /** SIGSTOP one Kafka node: it keeps its connections but answers nothing until resume(). */
