@@ -116,7 +116,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         if (event === 'kill') {
           victim.kill('SIGKILL');
           await victim.exited;
-          startBridge();
         } else {
           victim.kill('SIGSTOP');
         }
@@ -130,8 +129,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           done.kills++;
         }
         opts.log(`${event} ${event === 'kill' ? done.kills : done.freezes}: leader pid ${victim.pid} ${event === 'kill' ? 'killed' : 'frozen'}; pid ${next} leads after ${Date.now() - at} ms`);
-        // Two bridges, whatever a thawed one decided to do.
-        if (bridges.filter((b) => b.running).length < 2) startBridge();
+        // Two bridges again before the next fault — a killed one replaced, as a supervisor would,
+        // and ready as a standby, so each failover is measured with a standby in place.
+        if (bridges.filter((b) => b.running).length < 2) await startBridge().waitForLog('lease held by another bridge').catch(() => undefined);
       } else if (event === 'broker') {
         const how = done.brokerRestarts % 2 === 0 ? 'stop' : 'kill';
         const node: KafkaNode = nodes.length === 1 ? 'kafka' : kafkaNode(await stack.leaderOf(topic, Math.floor(Math.random() * 3)).catch(() => pick(nodes)));
