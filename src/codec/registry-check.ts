@@ -9,7 +9,7 @@ import { SchemaRegistry, SchemaRegistryError, valueSubject, type RegistrySetting
 export async function checkRegistry(settings: Omit<RegistrySettings, 'schemaRegistryUrl'> & { schemaRegistryUrl: string | undefined; kafkaTopic: string }): Promise<CheckResult> {
   const name = 'registry';
   if (settings.schemaRegistryUrl === undefined) return ok(name, 'no SCHEMA_REGISTRY_URL: messages carry the Avro single-object encoding');
-  const registry = new SchemaRegistry({ ...settings, schemaRegistryUrl: settings.schemaRegistryUrl }, 5000);
+  const registry = new SchemaRegistry({ ...settings, schemaRegistryUrl: settings.schemaRegistryUrl });
   const subject = valueSubject(settings.kafkaTopic);
   try {
     const id = await registry.lookup(subject, cdrSchemaText);
