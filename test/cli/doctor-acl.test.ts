@@ -113,6 +113,10 @@ describe('cdr-bridge doctor: ACLs and the schema registry', () => {
     const registry = new SchemaRegistry({ schemaRegistryUrl: registryUrl, schemaRegistryUser: undefined, schemaRegistryPassword: undefined });
     const incompatible = uniqueName('test.incompat');
     await registry.register(valueSubject(incompatible), '{"type":"string"}');
+    // A fresh Apicurio answers its first compatibility check slowly (class loading, JIT): more
+    // than the doctor's 10 s on a loaded machine. Warm that path up so the test sees the verdict.
+    const patient = new SchemaRegistry({ schemaRegistryUrl: registryUrl, schemaRegistryUser: undefined, schemaRegistryPassword: undefined }, 120_000);
+    assert.equal((await patient.compatibleWithLatest(valueSubject(incompatible), cdrSchemaText))?.compatible, false);
     const bad = await doctor(env(uniqueName('test:reg'), incompatible, { SCHEMA_REGISTRY_URL: registryUrl }));
     assert.equal(bad.code, 1);
     assert.deepEqual(notOk(bad.report), ['FAIL registry']);
