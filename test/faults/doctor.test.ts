@@ -19,21 +19,27 @@ describe('cdr-bridge doctor on three brokers', () => {
     admin = bed.patientKafka().admin();
     await admin.connect();
     progress = uniqueName('test.progress');
-    await admin.createTopics({ waitForLeaders: false, topics: [{ topic: progress, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'min.insync.replicas', value: '2' }] }] });
+    await createTopic(progress, 1, 3, { 'cleanup.policy': 'compact', 'min.insync.replicas': '2' });
   });
   after(async () => {
     await admin.disconnect();
   });
 
-  async function doctorOn(replicationFactor: number, minIsr: string): Promise<{ code: number | null; report: DoctorReport }> {
-    const topic = uniqueName('test.rf');
-    await admin.createTopics({ waitForLeaders: false, topics: [{ topic, numPartitions: 3, replicationFactor, configEntries: [{ name: 'min.insync.replicas', value: minIsr }] }] });
+  /** Creates a topic and waits until every partition has a leader and a full ISR. */
+  async function createTopic(topic: string, partitions: number, replicationFactor: number, configs: Record<string, string>): Promise<void> {
+    const configEntries = Object.entries(configs).map(([name, value]) => ({ name, value }));
+    await admin.createTopics({ waitForLeaders: false, topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries }] });
     // kafkajs's own wait for leaders can meet a node whose metadata lags ("does not host this topic-partition").
     await waitFor(`leaders of ${topic}`, async () => {
       const meta = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
-      const partitions = meta?.topics[0]?.partitions ?? [];
-      return partitions.length === 3 && partitions.every((p) => p.leader >= 0 && p.isr.length === replicationFactor);
+      const ps = meta?.topics[0]?.partitions ?? [];
+      return ps.length === partitions && ps.every((p) => p.leader >= 0 && p.isr.length === replicationFactor);
     });
+  }
+
+  async function doctorOn(replicationFactor: number, minIsr: string): Promise<{ code: number | null; report: DoctorReport }> {
+    const topic = uniqueName('test.rf');
+    await createTopic(topic, 3, replicationFactor, { 'min.insync.replicas': minIsr });
     const env = { REDIS_URL: bed.redisUrl, KAFKA_BROKERS: bed.kafkaBrokers, CDR_SOURCE_KEY: uniqueName('test:doctor'), KAFKA_TOPIC: topic, KAFKA_PROGRESS_TOPIC: progress, SCHEMA_REGISTRY_URL: '' };
     const { code, stdout, stderr } = await runCli(['doctor', '--json'], env);
     assert.equal(stderr, '');
