@@ -4,7 +4,7 @@
 // Nothing is created, written or initialised: a transactional id initialised here would fence
 // the bridge that leads.
 
-import { fail, firstLine, ok, type CheckResult } from '../check';
+import { fail, firstLine, ok, warn, type CheckResult } from '../check';
 import { checkAcls } from './acl-checks';
 import { checkClock } from './broker-clock';
 import { KafkaCode, KafkaWire, type WireSettings } from './kafka-wire';
@@ -101,7 +101,7 @@ function progressCheck(settings: KafkaCheckSettings, topic: string, code: number
   if (partitions !== 1) return fail(name, `"${topic}" has ${partitions} partitions; the bridge keeps its progress in one`, 'point KAFKA_PROGRESS_TOPIC at a topic with one partition (or let the bridge create it)');
   const policy = typeof configs === 'string' || configs === undefined ? undefined : configs.get('cleanup.policy');
   if (policy !== undefined && !policy.includes('compact')) {
-    return { ...ok(name, ''), verdict: 'warn', found: `"${topic}" has cleanup.policy=${policy}: retention may delete the last progress record`, action: 'set cleanup.policy=compact on it (a lost position costs duplicates at recovery, not CDRs)' };
+    return warn(name, `"${topic}" has cleanup.policy=${policy}: retention may delete the last progress record`, 'set cleanup.policy=compact on it: without its last record a new leader cannot tell which batches in flight Kafka already has');
   }
   return ok(name, `"${topic}": 1 partition${policy ? `, cleanup.policy=${policy}` : ''}`);
 }
