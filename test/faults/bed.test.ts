@@ -36,7 +36,13 @@ describe('the three-broker fault bed', () => {
 
   async function newTopic(): Promise<string> {
     const topic = uniqueName('test.bed');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: false });
+    // Every node learns of the topic from the controller in its own time (slowly on a busy
+    // machine): until then a metadata request may answer "unknown topic".
+    await waitFor(`${topic} on every node`, async () => {
+      const p = await partition0(topic).catch(() => undefined);
+      return p !== undefined && p.leader > 0 && p.isr.length === 3;
+    }, 60_000, 250);
     return topic;
   }
 
