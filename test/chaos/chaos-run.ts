@@ -63,6 +63,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const bridges: BridgeProcess[] = [];
   const failoverMs: number[] = [];
   const done = { kills: 0, freezes: 0, brokerRestarts: 0, brokerPauses: 0, redisRestarts: 0 };
+  let dialler: SteadyDialler | undefined;
   try {
     const source = uniqueName('chaos:enigma:notifications:campaigns');
     const topic = uniqueName('chaos.enigma.cdrs');
@@ -86,7 +87,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     await startBridge().waitForLog('lease held by another bridge');
 
     // Keys repeat (64 of them), so per-key order is checked, not only counts.
-    const dialler = new SteadyDialler({ redisUrl: stack.redisUrl, key: source, count: opts.cdrs, rate: opts.rate, seed: opts.seed, payloads: cdrsOnKeys(opts.seed, 64) });
+    dialler = new SteadyDialler({ redisUrl: stack.redisUrl, key: source, count: opts.cdrs, rate: opts.rate, seed: opts.seed, payloads: cdrsOnKeys(opts.seed, 64) });
     const events = shuffle<Event>([
       ...Array<Event>(opts.kills).fill('kill'),
       ...Array<Event>(opts.freezes ?? 0).fill('freeze'),
@@ -194,8 +195,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       b.kill('SIGKILL');
     }
     await Promise.all(bridges.map((b) => b.exited));
+    await dialler?.stop();
     if (opts.stack) await opts.stack.heal();
-    else await stack.down();
+    // On an attached stack this only closes the clients (open ones would keep the process alive).
+    await stack.down();
   }
 }
 

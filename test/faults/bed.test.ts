@@ -36,7 +36,13 @@ describe('the three-broker fault bed', () => {
 
   async function newTopic(): Promise<string> {
     const topic = uniqueName('test.bed');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: false });
+    // Every node learns of the topic from the controller in its own time (slowly on a busy
+    // machine): until then a metadata request may answer "unknown topic".
+    await waitFor(`${topic} on every node`, async () => {
+      const p = await partition0(topic).catch(() => undefined);
+      return p !== undefined && p.leader > 0 && p.isr.length === 3;
+    }, 60_000, 250);
     return topic;
   }
 
@@ -65,10 +71,14 @@ describe('the three-broker fault bed', () => {
     await write(topic, 10);
     await bed.pause(kafkaNode(follower));
     // Held until the controller fences the silent node (broker.session.timeout.ms) and the
-    // leader drops it from the ISR; then confirmed by the two that remain.
-    await write(topic, 50);
-    const p = await partition0(topic);
-    assert.deepEqual(p.isr, [1, 2, 3].filter((id) => id !== follower), 'the paused follower left the ISR');
+    // leader drops it from the ISR; then confirmed by the two that remain. A request of the
+    // client's that lands on the paused node times out: such a write is tried again.
+    await waitFor('an acks=all write to be confirmed', () => write(topic, 50).then(() => true, () => false), 90_000, 0);
+    const p = await waitFor('the ISR without the paused node', async () => {
+      const state = await partition0(topic).catch(() => undefined);
+      return state && !state.isr.includes(follower) ? state : undefined;
+    }, 30_000, 250);
+    assert.deepEqual(p.isr, [1, 2, 3].filter((id) => id !== follower), 'the paused follower left the ISR, the others stayed');
     const named = await bed.leaderOf(topic);
     assert.notEqual(named, follower, 'the leader lookup names a live node');
     assert.equal(named, leader, 'pausing a follower does not move the leadership');
