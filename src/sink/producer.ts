@@ -19,8 +19,8 @@ export interface ProducerSettings extends KafkaSecuritySettings {
 
 /**
  * Codecs of produced batches. snappy and lz4 come from the library's bundled WebAssembly;
- * kafkajs reads them through ./kafkajs-codecs.ts. No zstd: the library needs Node >= 22.15's
- * zlib for it, and kafkajs could not read it back.
+ * kafkajs reads them through ./kafkajs-codecs.ts. No zstd: kafkajs (tail, status, downstream
+ * kafkajs consumers) could not read it back.
  */
 export type KafkaCompression = 'none' | 'gzip' | 'snappy' | 'lz4';
 
