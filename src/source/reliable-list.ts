@@ -24,6 +24,14 @@ export function inFlightSinceKey(processing: string): string {
   return `${processing}:since`;
 }
 
+/**
+ * Where each take's server time and item count is kept ("<ms> <count>", newest first), so
+ * `status` can tell how long the oldest item has been in flight (see take-5.lua).
+ */
+export function takeTimesKey(processing: string): string {
+  return `${processing}:takes`;
+}
+
 export interface AckResult {
   removed: number;
   deadLettered: number;
@@ -117,8 +125,8 @@ export class ReliableList {
     // item a deposed leader's BLMOVE still moved (it shows up as a stray in the processing list).
     const first = await this.blocking.blmoveBuffer(this.keys.source, this.keys.processing, 'RIGHT', 'LEFT', blockMs / 1000);
     if (first === null) return [];
-    if (max === 1) return [first];
-    const rest = await this.takeReady(max - 1, leaseToken);
+    // Even with nothing more to take, the script records the take time of `first`.
+    const rest = await this.takeReady(max - 1, leaseToken, 1);
     return [first, ...rest];
   }
 
@@ -127,9 +135,10 @@ export class ReliableList {
    * connection; never blocks (empty when none wait). Sent before an ack on that connection, it
    * runs before the ack, so the ack's `remaining` counts what it took.
    */
-  async takeReady(max: number, leaseToken: string): Promise<Buffer[]> {
+  async takeReady(max: number, leaseToken: string, alreadyMoved: 0 | 1 = 0): Promise<Buffer[]> {
     try {
-      return await this.redis.takeBuffer(this.keys.source, this.keys.processing, this.keys.lease, inFlightSinceKey(this.keys.processing), max, leaseToken);
+      const { source, processing, lease } = this.keys;
+      return await this.redis.takeBuffer(source, processing, lease, inFlightSinceKey(processing), takeTimesKey(processing), max, leaseToken, alreadyMoved);
     } catch (err) {
       if (err instanceof Error && err.message.startsWith('NOTLEADER')) throw new NotLeaderError(err.message);
       throw err;

@@ -30,7 +30,7 @@ function scriptFiles(): ScriptFile[] {
 
 /** The script commands as installed on a connection (Buffer variants keep bytes exact). */
 export interface ScriptCommands {
-  takeBuffer(source: string, processing: string, lease: string, since: string, max: number, token: string): Promise<Buffer[]>;
+  takeBuffer(source: string, processing: string, lease: string, since: string, takes: string, max: number, token: string, alreadyMoved: number): Promise<Buffer[]>;
   ack(processing: string, deadLetter: string, since: string, ...args: (Buffer | string | number)[]): Promise<[number, number, number]>;
   renewLease(lease: string, token: string, ttlMs: number): Promise<number>;
   releaseLease(lease: string, token: string): Promise<number>;

@@ -9,7 +9,8 @@ import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
 import { BridgeProcess, runCli } from '../support/bridge-process';
 import { closedPort } from '../support/closed-port';
 import { scenarioFactory, type Scenario } from '../support/scenario';
-import { pushAll, waitFor } from '../support/services';
+import { ReliableList } from '../../src/source/reliable-list';
+import { pushAll, redisClient, waitFor } from '../support/services';
 import { readTopicUntil } from '../support/topic';
 
 const scenario = scenarioFactory();
@@ -31,7 +32,7 @@ describe('cdr-bridge status', () => {
 
       const st = await status(s);
       assert.deepEqual(st.source, { key: s.source, length: 0 });
-      assert.deepEqual(st.processing, { key: s.processing, length: 0, oldestAgeMs: null });
+      assert.deepEqual(st.processing, { key: s.processing, length: 0, oldestAgeMs: null, oldestTakenAtMs: null });
       assert.deepEqual(st.deadLetter, { key: s.deadLetter, length: 2 });
       assert.equal(st.lease.key, `${s.source}:lease`);
       assert.equal(st.lease.holder, hostname());
@@ -68,6 +69,45 @@ describe('cdr-bridge status', () => {
     const table = await runCli(['status'], s.env());
     assert.match(table.stdout, /^leader\s+\S+\s+none \(no bridge is leading\)$/m);
     assert.match(table.stdout, /^processing\s+\S+\s+2 \(oldest in flight: \d+\.\d s\)$/m);
+  });
+
+  it('the oldest in flight is the age of the oldest item still there, not the time since the last ack', async () => {
+    const s = scenario();
+    const [redis, blocking] = [redisClient(), redisClient()];
+    try {
+      const keys = { source: s.source, processing: s.processing, deadLetter: s.deadLetter, lease: `${s.source}:lease` };
+      const list = new ReliableList(redis, blocking, keys);
+      await s.redis.set(keys.lease, 'test-token');
+      const serverMs = async (): Promise<number> => {
+        const [sec, micro] = await s.redis.time();
+        return Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
+      };
+      // Batch A is taken, then B a while later; B is acked while A stays (a stray, or a batch
+      // whose publish hangs): A has been in flight since its take, whatever B did.
+      await pushAll(s.redis, s.source, ['a1', 'a2']);
+      const beforeA = await serverMs();
+      assert.equal((await list.takeReady(10, 'test-token')).length, 2);
+      const takenA = await serverMs();
+      await waitFor('1.5 s of Redis time to pass', async () => (await serverMs()) >= takenA + 1500);
+      await pushAll(s.redis, s.source, ['b1', 'b2']);
+      const b = await list.takeReady(10, 'test-token');
+      assert.deepEqual(b.map(String), ['b1', 'b2']);
+      assert.deepEqual(await list.ack(b), { removed: 2, deadLettered: 0, remaining: 2 });
+
+      const asked = await serverMs();
+      const st = await status(s);
+      assert.equal(st.processing.length, 2);
+      const { oldestTakenAtMs, oldestAgeMs } = st.processing;
+      assert.ok(oldestTakenAtMs !== null && oldestTakenAtMs >= beforeA && oldestTakenAtMs <= takenA, `the oldest was taken at ${oldestTakenAtMs}: A's take, between ${beforeA} and ${takenA}`);
+      assert.ok(oldestAgeMs !== null && oldestAgeMs >= asked - takenA, `oldest in flight ${oldestAgeMs} ms, at least since A's take (${asked - takenA} ms before status was asked)`);
+
+      const a = await list.inFlight();
+      await list.ack(a);
+      assert.equal((await status(s)).processing.oldestAgeMs, null, 'nothing in flight');
+    } finally {
+      redis.disconnect();
+      blocking.disconnect();
+    }
   });
 
   it('exits 1 with one line naming the Redis it cannot reach, password redacted', async () => {

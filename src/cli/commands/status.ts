@@ -5,20 +5,20 @@ import { Command } from 'commander';
 import { createLogger } from '../../log';
 import { kafkaClient } from '../../sink/kafka-sink';
 import { Lease } from '../../source/lease';
-import { inFlightSinceKey } from '../../source/reliable-list';
+import { inFlightSinceKey, takeTimesKey } from '../../source/reliable-list';
 import { kafkaUnreachable, openRedis, redisUnreachable } from '../connections';
-import { configOf, withSettings } from '../options';
+import { configOf, KAFKA_SETTINGS, REDIS_SETTINGS, withSettings } from '../options';
 
 export interface Status {
   source: { key: string; length: number };
-  processing: { key: string; length: number; oldestAgeMs: number | null };
+  processing: { key: string; length: number; oldestAgeMs: number | null; oldestTakenAtMs: number | null };
   deadLetter: { key: string; length: number };
   lease: { key: string; holder: string | null; pid: number | null; sinceMs: number | null; expiresInMs: number | null };
   topic: { name: string; partitions: { partition: number; low: string; high: string }[]; records: number } | { name: string; error: string };
 }
 
 export function statusCommand(): Command {
-  return withSettings(new Command('status'))
+  return withSettings(new Command('status'), [...REDIS_SETTINGS, 'sourceKey', 'processingKey', 'deadLetterKey', 'leaseKey', ...KAFKA_SETTINGS, 'kafkaTopic'])
     .description('show list lengths, the oldest item in flight, the leader, and the topic\'s offsets')
     .option('--json', 'print JSON for scripts')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
@@ -28,11 +28,15 @@ export function statusCommand(): Command {
       let status: Status;
       let kafkaDown: unknown;
       try {
-        const [source, processing, deadLetter, since, holder, serverTime] = await Promise.all([
+        const [source, [processing, takes, since], deadLetter, holder, serverTime] = await Promise.all([
           redis.llen(config.sourceKey),
-          redis.llen(config.processingKey),
+          // One MULTI: the length and the take records must describe the same instant.
+          redis.multi().llen(config.processingKey).lrange(takeTimesKey(config.processingKey), 0, -1).get(inFlightSinceKey(config.processingKey)).exec()
+            .then((replies) => replies!.map(([err, value]) => {
+              if (err) throw err;
+              return value;
+            }) as [number, string[], string | null]),
           redis.llen(config.deadLetterKey),
-          redis.get(inFlightSinceKey(config.processingKey)),
           Lease.holder(redis, config.leaseKey),
           redis.time(),
         ]).catch((err: unknown) => {
@@ -41,7 +45,7 @@ export function statusCommand(): Command {
         const now = Number(serverTime[0]) * 1000 + Math.floor(Number(serverTime[1]) / 1000);
         status = {
           source: { key: config.sourceKey, length: source },
-          processing: { key: config.processingKey, length: processing, oldestAgeMs: processing > 0 && since ? now - Number(since) : null },
+          processing: { key: config.processingKey, length: processing, ...oldestInFlight(processing, takes, since, now) },
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
           lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null },
           topic: await topicStatus(config, log).catch((err: unknown) => {
@@ -56,6 +60,29 @@ export function statusCommand(): Command {
       // The Redis side is printed all the same: it is what an operator needs during a Kafka outage.
       if (kafkaDown !== undefined) throw kafkaUnreachable(config, kafkaDown);
     });
+}
+
+/**
+ * How long the oldest item in flight has been there: the take time of the oldest take whose
+ * items are still in the processing list. Takes are recorded newest first (take-5.lua) and
+ * acks remove the oldest batch first, so it is the record at which the newest counts add up to
+ * the list's length. Items no record covers (moved by an older bridge) are older still: then
+ * the oldest record, or the in-flight-since time when older, is a lower bound.
+ */
+function oldestInFlight(length: number, takes: readonly string[], since: string | null, now: number): Pick<Status['processing'], 'oldestAgeMs' | 'oldestTakenAtMs'> {
+  const none = { oldestAgeMs: null, oldestTakenAtMs: null };
+  if (length === 0) return none;
+  const at = (takenAtMs: number): Pick<Status['processing'], 'oldestAgeMs' | 'oldestTakenAtMs'> => ({ oldestAgeMs: now - takenAtMs, oldestTakenAtMs: takenAtMs });
+  let covered = 0;
+  let oldest: number | undefined;
+  for (const record of takes) {
+    const [takenAtMs, count] = record.split(' ').map(Number) as [number, number];
+    oldest = takenAtMs;
+    covered += count;
+    if (covered >= length) return at(takenAtMs);
+  }
+  const candidates = [oldest, since === null ? undefined : Number(since)].filter((t): t is number => t !== undefined && Number.isFinite(t));
+  return candidates.length === 0 ? none : at(Math.min(...candidates));
 }
 
 async function topicStatus(config: Parameters<typeof kafkaClient>[0] & { kafkaTopic: string }, log: ReturnType<typeof createLogger>): Promise<Status['topic']> {
