@@ -25,8 +25,9 @@ export function inFlightSinceKey(processing: string): string {
 }
 
 /**
- * Where each take's server time and item count is kept ("<ms> <count>", newest first), so
- * `status` can tell how long the oldest item has been in flight (see take-5.lua).
+ * Where each take's server time is kept with the digest of its batch's oldest item ("<ms>
+ * <sha1>", newest first), so `status` can tell how long the oldest item has been in flight,
+ * whichever batches were acked before it (see take-5.lua).
  */
 export function takeTimesKey(processing: string): string {
   return `${processing}:takes`;

@@ -1,6 +1,7 @@
 // `cdr-bridge status`: where the CDRs are right now — list lengths, how long the oldest item
 // has been in flight, who leads, and the topic's partitions and end offsets.
 
+import { createHash } from 'node:crypto';
 import { Command } from 'commander';
 import { createLogger } from '../../log';
 import { kafkaClient } from '../../sink/kafka-sink';
@@ -28,14 +29,14 @@ export function statusCommand(): Command {
       let status: Status;
       let kafkaDown: unknown;
       try {
-        const [source, [processing, takes, since], deadLetter, holder, serverTime] = await Promise.all([
+        const [source, [processing, tail, takes, since], deadLetter, holder, serverTime] = await Promise.all([
           redis.llen(config.sourceKey),
           // One MULTI: the length and the take records must describe the same instant.
-          redis.multi().llen(config.processingKey).lrange(takeTimesKey(config.processingKey), 0, -1).get(inFlightSinceKey(config.processingKey)).exec()
+          redis.multi().llen(config.processingKey).lindexBuffer(config.processingKey, -1).lrange(takeTimesKey(config.processingKey), 0, -1).get(inFlightSinceKey(config.processingKey)).exec()
             .then((replies) => replies!.map(([err, value]) => {
               if (err) throw err;
               return value;
-            }) as [number, string[], string | null]),
+            }) as [number, Buffer | null, string[], string | null]),
           redis.llen(config.deadLetterKey),
           Lease.holder(redis, config.leaseKey),
           redis.time(),
@@ -45,7 +46,7 @@ export function statusCommand(): Command {
         const now = Number(serverTime[0]) * 1000 + Math.floor(Number(serverTime[1]) / 1000);
         status = {
           source: { key: config.sourceKey, length: source },
-          processing: { key: config.processingKey, length: processing, ...oldestInFlight(processing, takes, since, now) },
+          processing: { key: config.processingKey, length: processing, ...oldestInFlight(tail, takes, since, now) },
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
           lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null },
           topic: await topicStatus(config, log).catch((err: unknown) => {
@@ -63,26 +64,23 @@ export function statusCommand(): Command {
 }
 
 /**
- * How long the oldest item in flight has been there: the take time of the oldest take whose
- * items are still in the processing list. Takes are recorded newest first (take-5.lua) and
- * acks remove the oldest batch first, so it is the record at which the newest counts add up to
- * the list's length. Items no record covers (moved by an older bridge) are older still: then
- * the oldest record, or the in-flight-since time when older, is a lower bound.
+ * Since when the oldest item in flight (the processing list's tail) has been there: the take
+ * whose record (take-5.lua, newest first) carries the digest of its batch's oldest item. An item
+ * no record names (taken by an older bridge, or its batch partly acked) is older than the takes
+ * recorded: then the oldest record, or the in-flight-since time when older, stands in for it.
  */
-function oldestInFlight(length: number, takes: readonly string[], since: string | null, now: number): Pick<Status['processing'], 'oldestAgeMs' | 'oldestTakenAtMs'> {
-  const none = { oldestAgeMs: null, oldestTakenAtMs: null };
-  if (length === 0) return none;
+function oldestInFlight(tail: Buffer | null, takes: readonly string[], since: string | null, now: number): Pick<Status['processing'], 'oldestAgeMs' | 'oldestTakenAtMs'> {
+  if (tail === null) return { oldestAgeMs: null, oldestTakenAtMs: null };
   const at = (takenAtMs: number): Pick<Status['processing'], 'oldestAgeMs' | 'oldestTakenAtMs'> => ({ oldestAgeMs: now - takenAtMs, oldestTakenAtMs: takenAtMs });
-  let covered = 0;
-  let oldest: number | undefined;
-  for (const record of takes) {
-    const [takenAtMs, count] = record.split(' ').map(Number) as [number, number];
-    oldest = takenAtMs;
-    covered += count;
-    if (covered >= length) return at(takenAtMs);
-  }
-  const candidates = [oldest, since === null ? undefined : Number(since)].filter((t): t is number => t !== undefined && Number.isFinite(t));
-  return candidates.length === 0 ? none : at(Math.min(...candidates));
+  const digest = createHash('sha1').update(tail).digest('hex');
+  const times = takes.map((record) => {
+    const [takenAtMs = '', oldestItemSha1] = record.split(' ');
+    return { takenAtMs: Number(takenAtMs), oldestItemSha1 };
+  });
+  const named = times.find((t) => t.oldestItemSha1 === digest);
+  if (named) return at(named.takenAtMs);
+  const candidates = [...times.map((t) => t.takenAtMs), since === null ? NaN : Number(since)].filter(Number.isFinite);
+  return candidates.length === 0 ? { oldestAgeMs: null, oldestTakenAtMs: null } : at(Math.min(...candidates));
 }
 
 async function topicStatus(config: Parameters<typeof kafkaClient>[0] & { kafkaTopic: string }, log: ReturnType<typeof createLogger>): Promise<Status['topic']> {

@@ -8,8 +8,8 @@
     KEYS[2] processing list    (items in flight; oldest at the tail, like the source)
     KEYS[3] lease key
     KEYS[4] in-flight-since key (server time in ms when the processing list last became non-empty)
-    KEYS[5] take-times list    ("<ms> <count>" per take, newest at the head like the processing
-                                list: so `status` can tell the age of the oldest item in flight)
+    KEYS[5] take-times list    ("<ms> <sha1 of the batch's oldest item>" per take, newest at the
+                                head: so `status` can tell the age of the oldest item in flight)
 
     ARGV[1] most items to move
     ARGV[2] lease token of the caller
@@ -26,7 +26,7 @@ local maxItems = tonumber(ARGV[1])
 local token = ARGV[2]
 local alreadyMoved = tonumber(ARGV[3] or '0')
 
--- Enough take records for every batch the bridge has in flight (it holds two or three).
+-- Enough take records for every batch in flight (the bridge holds two or three, plus strays).
 local MAX_TAKE_RECORDS = 100
 
 if redis.call('GET', leaseKey) ~= token then
@@ -48,17 +48,20 @@ for i = 1, #items, 1000 do
   redis.call('LPUSH', processingKey, unpack(items, i, math.min(i + 999, #items)))
 end
 
--- Record this take, and forget takes whose items have all left the processing list: acks
--- remove the oldest batch first, so the newest records that add up to its length are the
--- ones still in flight.
-redis.call('LPUSH', takesKey, nowMs .. ' ' .. (#items + alreadyMoved))
-local inFlight = redis.call('LLEN', processingKey)
+-- Record this take by the digest of its oldest item, and forget the records of takes older
+-- than the processing list's oldest item (the tail): their items have all left it. So the
+-- record whose digest is the tail's tells since when the oldest item has been in flight, even
+-- when newer batches were acked before it (a stray).
+local oldestOfBatch = redis.call('LINDEX', processingKey, #items + alreadyMoved - 1)
+if not oldestOfBatch then
+  return items -- the BLMOVEd item left meanwhile (a replay): nothing to record
+end
+redis.call('LPUSH', takesKey, nowMs .. ' ' .. redis.sha1hex(oldestOfBatch))
+local tailDigest = redis.sha1hex(redis.call('LINDEX', processingKey, -1))
 local records = redis.call('LRANGE', takesKey, 0, MAX_TAKE_RECORDS - 1)
-local covered = 0
 local keep = #records
 for i = 1, #records do
-  covered = covered + tonumber(string.match(records[i], ' (%d+)$'))
-  if covered >= inFlight then
+  if string.sub(records[i], -40) == tailDigest then
     keep = i
     break
   end
