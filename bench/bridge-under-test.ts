@@ -22,7 +22,7 @@ class BridgeChild {
   private exitedFlag = false;
 
   constructor(env: Record<string, string>, nodeArgs: readonly string[], root: string, client: KafkaClientName) {
-    const entry = client === 'product' ? [path.join(root, 'dist/src/cli/main.js'), 'run'] : [path.join(root, 'dist/bench/kafkajs-bridge.js')];
+    const entry = [path.join(root, 'dist/src/cli/main.js'), 'run'];
     this.child = spawn(process.execPath, [...nodeArgs, ...entry], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     live.add(this.child);
     this.child.stderr!.on('data', (b: Buffer) => {
@@ -61,8 +61,8 @@ class BridgeChild {
   }
 }
 
-/** product: `cdr-bridge run` (@platformatic/kafka); kafkajs: bench/kafkajs-bridge.ts. */
-export type KafkaClientName = 'product' | 'kafkajs';
+/** product: `cdr-bridge run`. */
+export type KafkaClientName = 'product';
 
 export interface StartOptions {
   /** Node flags (e.g. --cpu-prof). */

@@ -54,12 +54,13 @@ export async function redisCeiling(stack: BenchStack, cdrs: number, batchSize: n
     await preload(redis, source, cdrs);
     const started = process.hrtime.bigint();
     for (let taken = 0; taken < cdrs; ) {
-      const raws = await list.take(batchSize, 1000, lease.token);
-      if (withAck) await list.ack(raws);
-      taken += raws.length;
+      const batch = await list.take(batchSize, 1000, lease.token);
+      if (!batch) break;
+      if (withAck) await list.ack(batch.listId, batch.seq);
+      taken += batch.items.length;
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    await redis.del(keys.processing, `${keys.processing}:since`);
+    await redis.del(keys.processing, `${keys.processing}:batches`, `${keys.processing}:meta`);
     return Math.round(cdrs / seconds);
   };
   const takeCdrPerSec = await timed(false);

@@ -49,10 +49,6 @@ async function bench(o: BenchOptions, stack: BenchStack): Promise<Results> {
     const nodeArgs = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(o.cpuProfDir)}`] : [];
     r.drain = await drain(stack, { cdrs: o.cdrs, start: { nodeArgs } });
     say(`drain: ${r.drain.cdrPerSec} CDR/s (${r.drain.seconds} s), peak RSS ${r.drain.peakRssMiB} MiB, bridge CPU ${r.drain.cpuUsPerCdr.bridge} µs/CDR`);
-    // The same bridge loop on kafkajs's producer (bench only): what the move away from it bought.
-    say(`drain: again on kafkajs's producer (bench-only sink, as the product was before)`);
-    r.drainKafkajs = await drain(stack, { cdrs: o.cdrs, start: { client: 'kafkajs', nodeArgs } });
-    say(`drain: ${r.drainKafkajs.cdrPerSec} CDR/s, bridge CPU ${r.drainKafkajs.cpuUsPerCdr.bridge} µs/CDR`);
     // What lz4 costs (CPU, throughput) and buys (bytes the broker stores and replicates).
     say('drain: again with KAFKA_COMPRESSION=lz4');
     r.drainLz4 = await drain(stack, { cdrs: o.cdrs, env: { KAFKA_COMPRESSION: 'lz4' }, start: { nodeArgs } });
@@ -107,7 +103,6 @@ function write(o: BenchOptions, r: Results): void {
     const lines = [];
     if (r.kafkaCeiling) lines.push({ label: 'Kafka ceiling', value: r.kafkaCeiling.recordsPerSec });
     if (r.redisCeiling) lines.push({ label: 'Redis take + ack', value: r.redisCeiling.takeAckCdrPerSec });
-    if (r.drainKafkajs) lines.push({ label: 'drain on kafkajs (batch 500)', value: r.drainKafkajs.cdrPerSec });
     const title = `cdr-bridge drain throughput against batch size (${r.sweep[0]!.cdrs.toLocaleString('en-US')} CDRs, ${r.machine.nproc} cores)`;
     writeFileSync(path.join(dir, CHART_FILE), throughputChart(title, r.sweep.map((s) => ({ batchSize: Number(s.batchSize), cdrPerSec: s.cdrPerSec })), lines));
     chart = CHART_FILE;

@@ -35,7 +35,7 @@ export class WrongKeyTypeError extends BridgeError {
 
 /** This process lost (or never held) the lease: it must not move or ack anything. */
 export class NotLeaderError extends BridgeError {
-  readonly code = 'NOT_LEADER';
+  readonly code: string = 'NOT_LEADER';
   readonly exitCode = 1;
 }
 
@@ -66,4 +66,12 @@ export class PublishError extends BridgeError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
+}
+
+/**
+ * Kafka refused this producer: another one with the same transactional id initialised since
+ * (a new leader, or `replay`). This process is no longer the leader; it stands by.
+ */
+export class FencedError extends NotLeaderError {
+  override readonly code = 'FENCED';
 }

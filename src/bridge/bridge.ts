@@ -1,17 +1,20 @@
 // The bridge: the whole data path of a CDR, top to bottom —
-//   take (Redis list → processing list) → decode → encode → publish (Kafka, confirmed) → ack.
-// At every instant a CDR is in exactly one place: the source list, the processing list, the
-// dead-letter list, or confirmed in Kafka and gone from Redis.
+//   take (fenced, a numbered batch) → decode/encode → publish in a Kafka transaction, with the
+//   batch's number as the source's position → commit → ack (by position) in Redis.
+// At every instant a CDR is in exactly one place: the source list (or its landing list), the
+// processing list, the dead-letter list, or committed in Kafka and gone from Redis.
 
 import type { Framer } from '../codec/framing';
 import type { Cdr } from '../codec/cdr';
-import { NotLeaderError } from '../errors';
+import { FencedError, NotLeaderError, PublishError } from '../errors';
 import type { Logger } from '../log';
-import type { KafkaSink, OutMessage } from '../sink/kafka-sink';
+import type { KafkaSink } from '../sink/kafka-sink';
+import type { Progress } from '../sink/progress';
 import type { Lease } from '../source/lease';
-import type { AckResult, Refused, ReliableList } from '../source/reliable-list';
+import type { Batch, BatchRefusal, ReliableList } from '../source/reliable-list';
 import { backoffMs, pause } from './backoff';
 import { encodeBatch, type EncodedBatch } from './encode-batch';
+import { Failpoints, type Failpoint } from './failpoints';
 import { Leadership } from './leadership';
 import { silentObserver, type BridgeObserver } from './observer';
 
@@ -20,28 +23,38 @@ export interface BridgeSettings {
   takeBlockMs: number;
   maxPayloadBytes: number;
   kafkaKeyField: keyof Cdr;
+  /** A transaction takes in further batches of a backlog up to this many CDRs... */
+  transactionMaxRecords: number;
+  /** ...and for at most this long. */
+  transactionMaxMs: number;
+  failpoint?: Failpoint | undefined;
 }
 
 export interface BridgeParts {
   list: ReliableList;
   lease: Lease;
-  /** What the bridge uses of the sink (the benchmark also runs it on another Kafka client). */
-  sink: Pick<KafkaSink, 'connect' | 'publish' | 'recentIds' | 'reset'>;
+  sink: Pick<KafkaSink, 'connect' | 'init' | 'committedProgress' | 'begin' | 'send' | 'commit' | 'reset'>;
   framer: Framer;
 }
 
-/** An encoded batch and the Redis session it was taken in. */
-type TakenBatch = EncodedBatch & { session: number };
-
-/** An ack under way, and how many items the loop held in flight besides its batch. */
-interface PendingAck {
-  result: Promise<AckResult>;
-  held: Promise<number>;
+/** What settling the processing list did, in CDRs. */
+export interface Settled {
+  cdrs: number;
+  alreadyInKafka: number;
+  published: number;
+  deadLettered: number;
+  /** Not settled, when asked to leave them (replay hands them back to the source). */
+  left: number;
 }
+
+/** A batch as taken (its number, its list) and as encoded, with the Redis session it was taken in. */
+type Taken = EncodedBatch & { seq: number; listId: string; session: number };
 
 export class Bridge {
   private readonly stopSignal = new AbortController();
   private readonly leadership: Leadership;
+  private readonly failpoints: Failpoints;
+  private durabilityChecked = false;
 
   constructor(
     private readonly parts: BridgeParts,
@@ -50,6 +63,7 @@ export class Bridge {
     private readonly observer: BridgeObserver = silentObserver,
   ) {
     this.leadership = new Leadership(parts.lease, log, () => observer.role('standby'));
+    this.failpoints = new Failpoints(settings.failpoint, log);
   }
 
   get stopped(): boolean {
@@ -65,10 +79,10 @@ export class Bridge {
     return this.stopSignal.signal.aborted;
   }
 
-  /** Stop taking; run() finishes and acks the batch in flight, then resolves. */
+  /** Stop taking; run() commits and acks what it holds (unless Kafka is down), then resolves. */
   stop(): void {
     if (this.stopping) return;
-    this.log.info('stop requested: finishing the batch in flight');
+    this.log.info('stop requested: finishing the transaction in flight');
     this.observer.role('stopping');
     this.stopSignal.abort();
   }
@@ -83,182 +97,225 @@ export class Bridge {
         await this.lead();
       } catch (err) {
         if (!(err instanceof NotLeaderError)) throw err;
-        this.log.warn({ reason: err.message }, 'no longer the leader: batch left in the processing list for the next leader');
+        this.log.warn({ reason: err.message }, 'no longer the leader: what is in flight stays in the processing list for the next leader');
+        if (err instanceof FencedError) {
+          // Whoever fenced us initialised after us; let it (or the next winner) lead at once.
+          this.observer.fenced();
+          await this.parts.lease.release().catch(() => undefined);
+        }
       } finally {
         this.leadership.stopRenewing();
+        await this.parts.sink.reset();
       }
       if (!this.stopping) {
         this.observer.role('standby');
-        this.log.warn('lease lapsed: standing by');
+        this.log.warn('standing by');
       }
     }
     await this.leadership.release().catch((err: Error) => this.log.warn({ err: err.message }, 'could not release the lease; it will expire'));
     this.observer.role('stopped');
   }
 
-  /** The leader's loop: recover what is in flight, then take and deliver batch after batch. */
+  /**
+   * The leader's loop. Every uncertain outcome (a Redis reply lost, a send or commit failed)
+   * takes the same road back: drop the producer, then resync — fence and settle what is in
+   * flight from what Kafka has committed — and go on.
+   */
   private async lead(): Promise<void> {
-    const { list, lease } = this.parts;
-    let recoverFirst = true;
     let failing = false;
-    let attempt = 0;
-    // The next batch, taken and encoded while the current one is published (see below). Never
-    // set while recoverFirst is: recover() must not see items this loop still holds.
-    let ahead: Promise<TakenBatch> | undefined;
-    // The ack of the batch just confirmed, still running on Redis while the next batch is
-    // published (acks stay in take order: each is awaited before the next is sent).
-    let acking: PendingAck | undefined;
-    try {
-      // Once stopping (or deposed) nothing new is taken, but a batch taken ahead is still delivered.
-      while ((!this.stopping && lease.isHeld()) || ahead) {
-        try {
-          if (recoverFirst) {
-            if (acking) await this.settle(acking); // recover() reads the list: no ack may be running
-            acking = undefined;
-            await this.recover();
-            recoverFirst = false;
-          }
-          let batch: TakenBatch;
-          if (ahead) {
-            batch = await ahead;
-          } else {
-            // A blocking take runs on its own connection: let the ack finish first, so its count
-            // of what remains in flight is not blurred by this take.
-            if (acking && (await this.settle(acking))) {
-              acking = undefined;
-              recoverFirst = true;
-              continue;
-            }
-            acking = undefined;
-            batch = this.encode(await list.take(this.settings.batchSize, this.settings.takeBlockMs, lease.token));
-          }
-          ahead = undefined;
-          if (batch.taken > 0) {
-            // A full batch means a backlog: take and encode the next one while the broker confirms
-            // this one, so Redis and this process work meanwhile. Still one send in flight, acks in
-            // take order. A short batch means the list was drained: the take after the ack sees more.
-            // The take ahead goes after the previous batch's ack on the same connection, so that
-            // ack's count of what remains does not include it.
-            if (batch.taken === this.settings.batchSize && !this.stopping) ahead = this.takeAhead();
-            await this.publishBatch(batch);
-            if (acking && (await this.settle(acking))) {
-              // A deposed leader's BLMOVE landed an item: ack the batch in hand, deliver the one
-              // taken ahead, then recover the stray.
-              acking = undefined;
-              await this.settle(this.ackBatch(batch, 0));
-              if (ahead) {
-                const next = await ahead;
-                await this.publishBatch(next);
-                await this.settle(this.ackBatch(next, 0));
-              }
-              ahead = undefined;
-              recoverFirst = true;
-              continue;
-            }
-            acking = this.ackBatch(batch, ahead);
-          } else {
-            // Idle: the moment to notice a stray that landed after our last ack.
-            recoverFirst = (await list.inFlightCount()) > 0;
-          }
-          if (failing) {
-            failing = false;
-            attempt = 0;
-            this.log.info('redis commands work again');
-          }
-        } catch (err) {
-          if (err instanceof NotLeaderError) throw err;
-          // A reconnecting client can reject a command whose effect is unknown (a take whose
-          // reply was lost moved items all the same): recover the processing list before going on.
-          if (!failing) this.log.warn({ err: (err as Error).message }, 'redis command failed; retrying, recovering anything in flight first');
-          failing = true;
-          // A batch taken ahead is in the processing list (or was never taken): recover() sees to it.
-          ahead = undefined;
-          recoverFirst = true;
-          this.observer.retried('take');
-          await pause(backoffMs(attempt++), this.stopSignal.signal);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.resync();
+        if (failing) this.log.info({ attempts: attempt + 1 }, 'kafka is back: what was in flight is settled, taking again');
+        failing = false;
+        attempt = 0;
+        this.observer.kafkaUp(true);
+        await this.stream();
+        return;
+      } catch (err) {
+        if (err instanceof NotLeaderError) throw err;
+        if (!failing) {
+          // Either way the same road back; the words tell the operator which side failed.
+          const what = err instanceof PublishError ? 'kafka publish failed' : 'redis command failed';
+          this.log.warn({ err: (err as Error).message }, `${what}: taking nothing new; once it works again, what is in flight is settled from what Kafka committed`);
+        }
+        failing = true;
+        this.observer.kafkaUp(false);
+        this.observer.retried('publish');
+        await this.parts.sink.reset();
+        await pause(backoffMs(attempt, 200, 10000), this.stopSignal.signal);
+        if (this.stopping) {
+          this.log.warn('stopping during an outage: what is in flight stays in the processing list for the next leader');
+          return;
         }
       }
-    } finally {
-      // Whatever ends the loop, a confirmed batch leaves the processing list before lead() does.
-      if (acking) await this.settle(acking);
     }
   }
 
   /**
-   * Starts the ack of a confirmed batch. `ahead` is the batch taken after it and before the
-   * ack (on the same connection), whose items may rightly remain in flight.
+   * Fences every earlier producer (Kafka now refuses a zombie leader), reads the committed
+   * position, and settles the processing list: batches Kafka has are acked, the rest published.
    */
-  private ackBatch(batch: TakenBatch, ahead: Promise<TakenBatch> | number | undefined): PendingAck {
-    const result = this.ack(batch.published, batch.refused).then((r) => {
-      if (batch.refused.length > 0) {
-        this.observer.deadLettered(r.deadLettered);
-        this.log.warn({ count: batch.refused.length, first: batch.refused[0]?.reason }, 'dead-lettered undecodable CDRs');
+  private async resync(publishRest = true): Promise<Settled> {
+    const { sink, list } = this.parts;
+    this.checkLease('before initialising the producer');
+    const durability = await sink.connect();
+    if (durability.warning && !this.durabilityChecked) this.log.warn(durability.warning);
+    this.durabilityChecked = true;
+    await sink.init();
+    const progress = await sink.committedProgress();
+    const adopted = await list.adoptUnrecorded();
+    if (adopted > 0) this.log.warn({ count: adopted }, 'items in the processing list had no batch record (left by an older version?): put back on the source list to be taken again');
+    const session = list.session;
+    const batches = (await list.inFlight()).map((b) => this.encode(b, session));
+    const settled: Settled = { cdrs: 0, alreadyInKafka: 0, published: 0, deadLettered: 0, left: 0 };
+    if (batches.length === 0) return settled;
+    const known = batches.filter((b) => isCommitted(b, progress));
+    const rest = batches.slice(known.length);
+    const cdrs = batches.reduce((n, b) => n + b.taken, 0);
+    const alreadyInKafka = known.reduce((n, b) => n + b.taken, 0);
+    this.log.info({ batches: batches.length, cdrs, alreadyInKafka, committedSeq: progress?.seq }, 'settling what was in flight');
+    settled.cdrs = cdrs;
+    settled.alreadyInKafka = alreadyInKafka;
+    if (known.length > 0) settled.deadLettered += await this.ack(known);
+    if (!publishRest) {
+      settled.left = cdrs - alreadyInKafka;
+      return settled;
+    }
+    for (let i = 0; i < rest.length; ) {
+      const txn: Taken[] = [];
+      for (let records = 0; i < rest.length && (txn.length === 0 || records + rest[i]!.taken <= this.settings.transactionMaxRecords); i++) {
+        txn.push(rest[i]!);
+        records += rest[i]!.taken;
       }
-      return r;
-    });
-    const held = typeof ahead === 'number' ? Promise.resolve(ahead) : ahead ? ahead.then((b) => b.taken, () => 0) : Promise.resolve(0);
-    return { result, held };
-  }
-
-  /** Waits for an ack; true when more remains in flight than this loop holds (a stray). */
-  private async settle(pending: PendingAck): Promise<boolean> {
-    const [{ remaining }, held] = await Promise.all([pending.result, pending.held]);
-    return remaining > held;
+      await sink.begin();
+      for (const batch of txn) await this.send(batch);
+      await this.commit(txn);
+      settled.deadLettered += await this.ack(txn);
+      settled.published += txn.reduce((n, b) => n + b.messages.length, 0);
+    }
+    this.observer.recovered(cdrs, alreadyInKafka);
+    return settled;
   }
 
   /**
-   * Publishes whatever the processing list holds — a previous run's batch, or strays — before
-   * anything new. Items the topic already has (the crash came after the broker confirmed)
-   * are acked without a second copy.
+   * For `replay`: leads once. Takes the lease (`force`: even from a live leader, which Redis and
+   * then Kafka fence), settles the processing list as a new leader would — acks what Kafka has,
+   * publishes the rest when `publish` — then runs `after` still holding the lease, and releases it.
    */
-  private async recover(): Promise<void> {
-    const items = await this.parts.list.inFlight();
-    const session = this.parts.list.session;
-    if (items.length === 0) return;
-    const known = await this.readBack(items.length);
-    this.log.info({ count: items.length, alreadyInKafka: known.size }, 'recovering CDRs left in flight');
-    let skipped = 0;
-    for (let i = 0; i < items.length; i += this.settings.batchSize) {
-      const result = await this.deliver(this.encode(items.slice(i, i + this.settings.batchSize), session), known);
-      skipped += result.skipped;
+  async settleOnce(opts: { force: boolean; publish: boolean }, after?: () => Promise<void>): Promise<Settled> {
+    const { lease } = this.parts;
+    if (opts.force) await lease.seize();
+    else if (!(await lease.tryAcquire())) throw new NotLeaderError('a bridge holds the lease');
+    this.leadership.startRenewing();
+    try {
+      const settled = await this.resync(opts.publish);
+      this.checkLease('before handing the rest back');
+      await after?.();
+      return settled;
+    } finally {
+      this.leadership.stopRenewing();
+      await this.parts.sink.reset();
+      await this.leadership.release().catch(() => undefined);
     }
-    this.observer.recovered(items.length, skipped);
   }
 
-  /** decode → encode, for a batch just taken (in the Redis session it was taken in). */
-  private encode(raws: Buffer[], session = this.parts.list.session): TakenBatch {
-    return { ...encodeBatch(raws, Date.now(), this.parts.framer, this.settings), session };
+  /**
+   * Steady state: take → encode → send in a transaction → commit → ack. During a backlog the
+   * next batch is taken and encoded while this one is sent, and joins the same transaction until
+   * it holds transactionMaxRecords or is transactionMaxMs old; the ack of one transaction runs on
+   * Redis while the next is sent. One send in flight (per-key order), acks in take order.
+   */
+  private async stream(): Promise<void> {
+    const { sink } = this.parts;
+    let ahead: Promise<Taken | undefined> | undefined;
+    let acking: Promise<void> = Promise.resolve();
+    try {
+      // Once stopping (or deposed) nothing new is taken, but a batch taken ahead is still delivered.
+      while (this.mayTake() || ahead) {
+        const first = await (ahead ?? this.takeNext());
+        ahead = undefined;
+        if (!first) continue;
+        const txn: Taken[] = [];
+        const opened = Date.now();
+        let records = 0;
+        await sink.begin();
+        for (let batch: Taken | undefined = first; batch; ) {
+          txn.push(batch);
+          records += batch.taken;
+          // A full batch means a backlog: take and encode the next one while this one is sent.
+          if (batch.taken === this.settings.batchSize && this.mayTake()) ahead = this.takeAhead();
+          await this.send(batch);
+          const room = records < this.settings.transactionMaxRecords && Date.now() - opened < this.settings.transactionMaxMs;
+          batch = ahead && room ? await ahead : undefined;
+          if (room) ahead = undefined;
+        }
+        await this.commit(txn);
+        const previous = acking;
+        acking = previous.then(() => this.ack(txn)).then(() => undefined);
+      }
+    } finally {
+      // A committed transaction leaves the processing list before lead() does (unless Redis is
+      // down and we stop: then the next leader acks it, knowing from Kafka that it is in).
+      await acking;
+      // A batch taken ahead and never sent is in the processing list: resync settles it.
+      await ahead?.catch(() => undefined);
+    }
   }
 
-  /** The next batch: what waits now (never blocks; empty when nothing does), encoded. */
-  private takeAhead(): Promise<TakenBatch> {
-    const next = this.parts.list.takeReady(this.settings.batchSize, this.parts.lease.token).then((raws) => this.encode(raws));
-    // Handled even if the loop ends first (deposed): its items stay in the processing list for recovery.
+  private mayTake(): boolean {
+    return !this.stopping && this.parts.lease.isHeld();
+  }
+
+  private checkLease(when: string): void {
+    if (!this.parts.lease.isHeld()) throw new NotLeaderError(`lease lapsed ${when}`);
+  }
+
+  /** The next batch (blocking up to takeBlockMs when none waits), encoded; undefined when none came. */
+  private async takeNext(): Promise<Taken | undefined> {
+    const { list, lease } = this.parts;
+    const batch = await list.take(this.settings.batchSize, this.settings.takeBlockMs, lease.token);
+    return batch && this.encode(batch, list.session);
+  }
+
+  /** The next batch if one waits now (never blocks), encoded. */
+  private takeAhead(): Promise<Taken | undefined> {
+    const { list, lease } = this.parts;
+    const next = list.takeReady(this.settings.batchSize, lease.token).then((b) => b && this.encode(b, list.session));
+    // Handled even if the loop ends first: its items stay in the processing list for resync.
     next.catch(() => undefined);
     return next;
   }
 
-  /** publish → ack for one encoded batch, oldest first (recovery: nothing overlaps). */
-  private async deliver(batch: TakenBatch, alreadyInKafka?: Set<string>): Promise<{ skipped: number }> {
-    const skipped = await this.publishBatch(batch, alreadyInKafka);
-    await this.ackBatch(batch, 0).result;
-    return { skipped };
+  private encode(batch: Batch, session: number): Taken {
+    return { ...encodeBatch(batch.items, batch.takenAt, this.parts.framer, this.settings), seq: batch.seq, listId: batch.listId, session };
   }
 
-  /** Publishes what of a batch the topic does not already hold; returns how many it skipped. */
-  private async publishBatch(batch: TakenBatch, alreadyInKafka?: Set<string>): Promise<number> {
-    const fresh = alreadyInKafka ? batch.messages.filter((m) => !alreadyInKafka.has(m.cdrId)) : batch.messages;
-    if (fresh.length > 0) {
-      await this.untilReplicated(batch.session);
-      await this.publishConfirmed(fresh, batch.takenAt);
-    }
-    return batch.messages.length - fresh.length;
+  /** Sends a batch inside the open transaction, once Redis replicas (if required) hold its take. */
+  private async send(batch: Taken): Promise<void> {
+    await this.untilReplicated(batch.session);
+    this.checkLease('before sending');
+    this.failpoints.reach('stop-before-send');
+    if (batch.messages.length > 0) await this.parts.sink.send(batch.messages);
   }
 
-  /** Holds the batch until Redis replicas have its take (off unless REDIS_WAIT_REPLICAS > 0). */
+  /** Commits the open transaction with the last batch's position: all of it becomes visible at once. */
+  private async commit(txn: readonly Taken[]): Promise<void> {
+    const last = txn[txn.length - 1]!;
+    this.checkLease('before committing');
+    this.failpoints.reach('stop-before-commit');
+    const started = Date.now();
+    await this.parts.sink.commit({ listId: last.listId, seq: last.seq });
+    this.failpoints.reach('crash-after-commit');
+    const done = Date.now();
+    for (const batch of txn) this.observer.published(batch.messages.length, done - started, done - batch.takenAt);
+    this.observer.committed();
+  }
+
+  /** Holds a batch until Redis replicas have its take (off unless REDIS_WAIT_REPLICAS > 0). */
   private async untilReplicated(session: number): Promise<void> {
     for (let waited = false; ; waited = true) {
-      if (!this.parts.lease.isHeld()) throw new NotLeaderError('lease lapsed while waiting for Redis replicas');
+      this.checkLease('while waiting for Redis replicas');
       if (await this.parts.list.replicated(session)) {
         if (waited) this.log.info('redis replicas caught up: publishing');
         return;
@@ -269,68 +326,33 @@ export class Bridge {
   }
 
   /**
-   * Sends until the broker confirms. One batch is in flight at a time: kafkajs's idempotent
-   * producer breaks under concurrent sends (tulios/kafkajs#598), and it keeps per-key order.
-   * After a failed send its outcome is unknown, so the next attempt first reads back the topic
-   * and drops what arrived.
+   * Acks committed batches until Redis answers. Gives up only when stopping or deposed: Kafka
+   * has these batches and says so, so whoever leads next acks them without sending them again.
    */
-  private async publishConfirmed(messages: OutMessage[], takenAt: number): Promise<void> {
-    const { sink, lease } = this.parts;
-    let pending = messages;
-    for (let attempt = 0; ; attempt++) {
-      // A deposed leader must not publish: the new leader is recovering these very items.
-      if (!lease.isHeld()) throw new NotLeaderError('lease lapsed before the batch was confirmed');
-      try {
-        if (attempt > 0) {
-          await sink.connect();
-          const known = await sink.recentIds(pending.length + this.settings.batchSize);
-          pending = pending.filter((m) => !known.has(m.cdrId));
-        }
-        const started = Date.now();
-        if (pending.length > 0) await sink.publish(pending);
-        const done = Date.now();
-        this.observer.published(pending.length, done - started, pending.map(() => done - takenAt));
-        if (attempt > 0) {
-          this.observer.kafkaUp(true);
-          this.log.info({ attempts: attempt + 1 }, 'kafka is back: batch confirmed');
-        }
-        return;
-      } catch (err) {
-        if (attempt === 0) {
-          this.observer.kafkaUp(false);
-          this.log.warn({ err: (err as Error).message, batch: pending.length }, 'kafka publish failed: holding the batch and taking nothing new; retrying');
-        }
-        this.observer.retried('publish');
-        await sink.reset();
-        await pause(backoffMs(attempt, 200, 10000), undefined);
-      }
-    }
-  }
-
-  private async readBack(count: number): Promise<Set<string>> {
-    for (let attempt = 0; ; attempt++) {
-      if (!this.parts.lease.isHeld()) throw new NotLeaderError('lease lapsed while reading back the topic');
-      try {
-        await this.parts.sink.connect();
-        return await this.parts.sink.recentIds(count + this.settings.batchSize);
-      } catch (err) {
-        if (attempt === 0) this.log.warn({ err: (err as Error).message }, 'cannot read back the topic yet; retrying');
-        this.observer.retried('connect');
-        await pause(backoffMs(attempt, 200, 10000));
-      }
-    }
-  }
-
-  /** Acks until Redis answers: the batch is in Kafka, so it must leave the processing list. */
-  private async ack(published: Buffer[], refused: Refused[]): Promise<AckResult> {
+  private async ack(txn: readonly Taken[]): Promise<number> {
+    const last = txn[txn.length - 1]!;
+    const refused: BatchRefusal[] = [];
+    for (const batch of txn) for (const r of batch.refused) refused.push({ ...r, seq: batch.seq });
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.parts.list.ack(published, refused);
+        const result = await this.parts.list.ack(last.listId, last.seq, refused);
+        if (result.deadLettered > 0) {
+          this.observer.deadLettered(result.deadLettered);
+          this.log.warn({ count: result.deadLettered, first: refused[0]?.reason }, 'dead-lettered undecodable CDRs');
+        }
+        if (attempt > 0) this.log.info('ack works again');
+        return result.deadLettered;
       } catch (err) {
-        if (attempt === 0) this.log.warn({ err: (err as Error).message }, 'ack failed; retrying (the batch is already in Kafka)');
+        if (attempt === 0) this.log.warn({ err: (err as Error).message }, 'ack failed; retrying (the batch is committed in Kafka)');
         this.observer.retried('ack');
-        await pause(backoffMs(attempt));
+        if (this.stopping || !this.parts.lease.isHeld()) return 0;
+        await pause(backoffMs(attempt), this.stopSignal.signal);
       }
     }
   }
+}
+
+/** Kafka has this batch: its position is at or before the committed one, in the same list. */
+function isCommitted(batch: Taken, progress: Progress | undefined): boolean {
+  return progress !== undefined && batch.listId === progress.listId && batch.seq <= progress.seq;
 }

@@ -7,7 +7,12 @@ export interface BridgeObserver {
   role(role: Role): void;
   redisUp(up: boolean): void;
   kafkaUp(up: boolean): void;
-  published(count: number, publishMs: number, ageMs: readonly number[]): void;
+  /** Once per batch committed: its CDRs, the commit's duration, and the batch's age at commit. */
+  published(count: number, publishMs: number, ageMs: number): void;
+  /** A transaction committed. */
+  committed(): void;
+  /** Kafka fenced this leader's producer: another one took over. */
+  fenced(): void;
   deadLettered(count: number): void;
   recovered(count: number, alreadyInKafka: number): void;
   retried(operation: 'publish' | 'ack' | 'take' | 'connect'): void;
@@ -18,6 +23,8 @@ export const silentObserver: BridgeObserver = {
   redisUp: () => undefined,
   kafkaUp: () => undefined,
   published: () => undefined,
+  committed: () => undefined,
+  fenced: () => undefined,
   deadLettered: () => undefined,
   recovered: () => undefined,
   retried: () => undefined,

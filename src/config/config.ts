@@ -10,7 +10,7 @@ import { InvalidValue, SETTINGS, redactUrl, type SettingName } from './settings'
 type Parsed<K extends SettingName> = ReturnType<(typeof SETTINGS)[K]['parse']>;
 
 export type Config = {
-  readonly [K in SettingName]: K extends 'processingKey' | 'deadLetterKey' | 'leaseKey' ? string : K extends 'redisWaitReplicas' ? number : Parsed<K>;
+  readonly [K in SettingName]: K extends 'processingKey' | 'deadLetterKey' | 'leaseKey' | 'kafkaTransactionalId' ? string : K extends 'redisWaitReplicas' ? number : Parsed<K>;
 };
 
 export interface ConfigSources {
@@ -73,6 +73,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   out.processingKey ??= `${source}:processing`;
   out.deadLetterKey ??= `${source}:deadletter`;
   out.leaseKey ??= `${source}:lease`;
+  out.kafkaTransactionalId ??= `cdr-bridge:${source}`;
   out.redisWaitReplicas ??= out.redisSentinels === undefined ? 0 : 1;
   const keys = [out.sourceKey, out.processingKey, out.deadLetterKey, out.leaseKey];
   if (new Set(keys).size !== keys.length) {

@@ -35,6 +35,8 @@ export class BridgeMetrics implements BridgeObserver {
   private readonly deadLetteredTotal: Counter;
   private readonly recoveredTotal: Counter;
   private readonly recoveredKnownTotal: Counter;
+  private readonly transactionsTotal: Counter;
+  private readonly fencedTotal: Counter;
   private readonly retries: Counter<'operation'>;
   private readonly roleGauge: Gauge<'role'>;
   private readonly sourceBacklog: Gauge;
@@ -56,6 +58,8 @@ export class BridgeMetrics implements BridgeObserver {
     this.deadLetteredTotal = new Counter({ name: `${PREFIX}dead_lettered_total`, help: 'undecodable CDRs moved to the dead-letter list', registers });
     this.recoveredTotal = new Counter({ name: `${PREFIX}recovered_total`, help: 'CDRs found in the processing list by a new leader and delivered', registers });
     this.recoveredKnownTotal = new Counter({ name: `${PREFIX}recovered_already_in_kafka_total`, help: 'recovered CDRs the topic already held (acked without a second copy)', registers });
+    this.transactionsTotal = new Counter({ name: `${PREFIX}transactions_committed_total`, help: 'Kafka transactions committed (each holds one or more batches and the source position)', registers });
+    this.fencedTotal = new Counter({ name: `${PREFIX}fenced_total`, help: 'times Kafka fenced this bridge\'s producer (another leader initialised the transactional id)', registers });
     this.retries = new Counter({ name: `${PREFIX}retries_total`, help: 'retried operations, by operation', labelNames: ['operation'], registers });
     for (const operation of OPERATIONS) this.retries.inc({ operation }, 0);
 
@@ -95,14 +99,22 @@ export class BridgeMetrics implements BridgeObserver {
     this.state.setKafkaProbed(up);
   }
 
-  /** Hot path: once per batch; `ageMs` is observed in place, nothing is built per CDR here. */
-  published(count: number, publishMs: number, ageMs: readonly number[]): void {
+  /** Hot path: once per batch; every CDR of a batch was taken at once, so they share one age. */
+  published(count: number, publishMs: number, ageMs: number): void {
     this.state.setKafkaSeen(true);
-    // A retry can find the whole batch already in the topic: nothing was sent, nothing to time.
+    // A batch of dead letters only: nothing was sent, nothing to time.
     if (count === 0) return;
     this.publishedTotal.inc(count);
     this.batchSeconds.observe(publishMs / 1000);
-    for (const age of ageMs) this.ageSeconds.observe(age / 1000);
+    for (let i = 0; i < count; i++) this.ageSeconds.observe(ageMs / 1000);
+  }
+
+  committed(): void {
+    this.transactionsTotal.inc();
+  }
+
+  fenced(): void {
+    this.fencedTotal.inc();
   }
 
   deadLettered(count: number): void {

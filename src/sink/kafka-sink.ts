@@ -1,22 +1,24 @@
-// The Kafka side: one idempotent producer, acks from all in-sync replicas, and one send in
-// flight at a time. Also reads back the topic's most recent records, so a batch whose fate
-// is unknown (a crash or an error after sending) can be checked instead of sent twice.
-// Sends go through @platformatic/kafka (./producer.ts); the topic check and the read-back
-// through kafkajs, like every other reader in the product.
+// The Kafka side: one transactional producer with a fixed transactional id, acks from all
+// in-sync replicas, one send in flight at a time. Each transaction carries one or more batches
+// and, as its last record, the source's committed position (./progress.ts), so what Kafka holds
+// and what it says it holds can never disagree. Sends go through @platformatic/kafka
+// (./producer.ts); topic administration through kafkajs, like every other reader in the product.
 
 import { Kafka, type Admin, type KafkaConfig } from 'kafkajs';
-import { PublishError } from '../errors';
+import { FencedError, PublishError } from '../errors';
 import type { Logger } from '../log';
 import { registerKafkajsCodecs } from './kafkajs-codecs';
 import { kafkaLogCreator } from './kafka-logger';
 import { kafkaSecurity, type KafkaSecuritySettings } from './kafka-security';
-import { createProducer, describeProduceError, type KafkaCompression, type ProducerRecord, type RecordProducer } from './producer';
-import { readToEnd } from './topic-reader';
+import { createProducer, describeProduceError, type KafkaCompression, type RecordProducer } from './producer';
+import { loadPlatformatic } from './platformatic';
+import { progressRecord, readProgress, type Progress } from './progress';
+import { ensureTopics, type Durability } from './topics';
 
 export interface OutMessage {
   key: string | null;
   value: Buffer;
-  /** The CDR's stable id; sent as header `cdr-id` so consumers and read-back can dedupe. */
+  /** The CDR's stable id; sent as header `cdr-id` so consumers can dedupe. */
   cdrId: string;
 }
 
@@ -27,7 +29,11 @@ export interface SinkSettings extends KafkaSecuritySettings {
   kafkaCompression: KafkaCompression;
   kafkaCreateTopic: boolean;
   kafkaTopicPartitions: number;
+  kafkaTopicReplicationFactor: number | undefined;
   kafkaMaxRequestBytes: number;
+  kafkaTransactionalId: string;
+  kafkaProgressTopic: string;
+  sourceKey: string;
 }
 
 export const CDR_ID_HEADER = 'cdr-id';
@@ -68,17 +74,30 @@ export function* inRequests(messages: readonly OutMessage[], maxBytes: number): 
   if (run.length > 0) yield run;
 }
 
-async function send(producer: RecordProducer, messages: (ProducerRecord & { topic: string })[]): Promise<void> {
-  try {
-    await producer.send({ messages });
-  } catch (err) {
-    throw new PublishError(describeProduceError(err), { cause: err });
-  }
+type Transaction = Awaited<ReturnType<RecordProducer['beginTransaction']>>;
+
+/** Kafka's answers that mean another producer with our transactional id has taken over. */
+const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
+
+function isFenced(err: unknown, seen = new Set<unknown>()): boolean {
+  if (!(err instanceof Error) || seen.has(err)) return false;
+  seen.add(err);
+  const e = err as Error & { apiId?: string; errors?: unknown[]; cause?: unknown };
+  if (e.apiId !== undefined && FENCED.has(e.apiId)) return true;
+  return (e.errors ?? []).some((x) => isFenced(x, seen)) || isFenced(e.cause, seen);
+}
+
+/** A failed Kafka call as the bridge sees it: fenced (no longer the leader), or of unknown outcome. */
+function failure(err: unknown, what: string): Error {
+  if (isFenced(err)) return new FencedError(`${what}: another producer with this transactional id has taken over (${describeProduceError(err)})`);
+  return new PublishError(`${what}: ${describeProduceError(err)}`, { cause: err });
 }
 
 export class KafkaSink {
   private readonly kafka: Kafka;
   private producer: RecordProducer | undefined;
+  private transaction: Transaction | undefined;
+  private topicsReady: Durability | undefined;
 
   constructor(
     private readonly settings: SinkSettings,
@@ -92,67 +111,98 @@ export class KafkaSink {
   }
 
   /**
-   * Makes sure the topic exists and readies a producer (which connects on its first send).
-   * Throws when the broker is unreachable.
+   * Makes sure the CDR topic and the progress topic exist (created durable when the bridge
+   * creates them), once per process; returns how durable the CDR topic is. Throws when the
+   * broker is unreachable.
    */
-  async connect(): Promise<void> {
-    await this.ensureTopic();
-    this.producer ??= await createProducer(this.settings, this.log);
+  async connect(): Promise<Durability> {
+    // Loading the producer's library takes seconds of blocked event loop on a busy host: do it
+    // now, before any lease is held, not when a new leader initialises (its lease would lapse).
+    await loadPlatformatic();
+    this.topicsReady ??= await ensureTopics(this.kafka, this.settings, this.log);
+    return this.topicsReady;
   }
 
-  private async ensureTopic(): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
+  /**
+   * A new producer, initialised: fences every earlier producer with the transactional id (a
+   * zombie leader's next send or commit fails) and closes whatever transaction one left open.
+   * Only a lease holder calls this, so two live bridges never fence each other back and forth.
+   */
+  async init(): Promise<void> {
+    await this.reset();
+    const producer = await createProducer(this.settings, this.log, this.settings.kafkaTransactionalId);
+    this.producer = producer;
     try {
-      const topics = await admin.listTopics();
-      if (topics.includes(this.topic)) return;
-      if (!this.settings.kafkaCreateTopic) {
-        throw new Error(`topic "${this.topic}" does not exist and KAFKA_CREATE_TOPIC is false`);
-      }
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: this.topic, numPartitions: this.settings.kafkaTopicPartitions }] });
-      this.log.info({ topic: this.topic, partitions: this.settings.kafkaTopicPartitions }, 'created topic');
-    } finally {
-      await admin.disconnect();
+      // The library runs InitProducerId when a transaction begins; cancel() only forgets the empty
+      // transaction locally (nothing reached a partition), leaving the producer initialised.
+      const empty = await producer.beginTransaction();
+      await empty.cancel();
+    } catch (err) {
+      throw failure(err, 'initialising the transactional producer failed');
+    }
+  }
+
+  /** The committed position of this source (after init(): then it is final). */
+  async committedProgress(): Promise<Progress | undefined> {
+    return readProgress(this.settings, this.log, this.settings.kafkaTransactionalId);
+  }
+
+  async begin(): Promise<void> {
+    const producer = this.producer;
+    if (!producer) throw new Error('KafkaSink.begin before init');
+    try {
+      this.transaction = await producer.beginTransaction();
+    } catch (err) {
+      throw failure(err, 'beginning a transaction failed');
     }
   }
 
   /**
-   * Publishes the messages in order and resolves once the broker has confirmed all of them
-   * (acks=-1). Messages above the request size limit go in further sends, one after another.
+   * Sends the messages in order inside the open transaction; resolves once the partition leaders
+   * have them from all in-sync replicas (still invisible to read_committed readers until the
+   * commit). Messages above the request size limit go in further sends, one after another.
    */
-  async publish(messages: readonly OutMessage[]): Promise<void> {
-    const producer = this.producer;
-    if (!producer) throw new Error('KafkaSink.publish before connect');
+  async send(messages: readonly OutMessage[]): Promise<void> {
+    const transaction = this.transaction;
+    if (!transaction) throw new Error('KafkaSink.send outside a transaction');
     const topic = this.topic;
     for (const request of inRequests(messages, this.settings.kafkaMaxRequestBytes)) {
-      await send(
-        producer,
-        request.map((m) => ({ topic, key: m.key === null ? undefined : Buffer.from(m.key), value: m.value, headers: new Map([[CDR_ID_HEADER_BYTES, Buffer.from(m.cdrId, 'latin1')]]) })),
-      );
+      try {
+        await transaction.send({
+          messages: request.map((m) => ({ topic, key: m.key === null ? undefined : Buffer.from(m.key), value: m.value, headers: new Map([[CDR_ID_HEADER_BYTES, Buffer.from(m.cdrId, 'latin1')]]) })),
+        });
+      } catch (err) {
+        throw failure(err, 'sending to Kafka failed');
+      }
     }
   }
 
-  /**
-   * The `cdr-id` headers of the last `perPartition` records of every partition: what the
-   * broker already holds of a batch whose outcome the bridge could not see.
-   */
-  async recentIds(perPartition: number): Promise<Set<string>> {
-    const ids = new Set<string>();
-    await readToEnd(this.kafka, this.topic, { lastPerPartition: perPartition }, (m) => {
-      const id = m.headers[CDR_ID_HEADER];
-      if (id !== undefined) ids.add(id.toString());
-    });
-    return ids;
+  /** Writes the position and commits: everything sent in this transaction becomes visible at once. */
+  async commit(progress: Progress): Promise<void> {
+    const transaction = this.transaction;
+    if (!transaction) throw new Error('KafkaSink.commit outside a transaction');
+    const record = progressRecord(this.settings.kafkaTransactionalId, progress, this.settings.sourceKey);
+    try {
+      await transaction.send({ messages: [{ topic: this.settings.kafkaProgressTopic, partition: 0, key: record.key, value: record.value }] });
+      await transaction.commit();
+      this.transaction = undefined;
+    } catch (err) {
+      throw failure(err, 'committing the transaction failed');
+    }
   }
 
   async disconnect(): Promise<void> {
     const producer = this.producer;
     this.producer = undefined;
+    this.transaction = undefined;
     // force: a send still waiting (the bridge gave up on it) is failed, not awaited.
     await producer?.close(true);
   }
 
-  /** Drops the producer (after an error of unknown outcome) so the next connect starts clean. */
+  /**
+   * Drops the producer after a failure of unknown outcome. Its open transaction is aborted by
+   * the next init() (which bumps the epoch), or by the broker's transaction timeout.
+   */
   async reset(): Promise<void> {
     await this.disconnect().catch(() => undefined);
   }
@@ -161,4 +211,3 @@ export class KafkaSink {
     return this.kafka.admin();
   }
 }
-

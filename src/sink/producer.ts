@@ -1,4 +1,4 @@
-// The publish path: @platformatic/kafka's idempotent producer, acks from all in-sync replicas.
+// The publish path: @platformatic/kafka's transactional producer, acks from all in-sync replicas.
 // Chosen over kafkajs for the producer only (admin, read-back, tail and the readiness probe
 // stay on kafkajs): on this product's records it costs about half the CPU per CDR (the drain
 // benchmark, bench/results), it is maintained (kafkajs has had no release since 2023), and it
@@ -34,28 +34,39 @@ export interface ProducerRecord {
 export type RecordProducer = PltProducer<Buffer, Buffer, Buffer, Buffer>;
 
 /**
- * A producer that sends nothing until asked. Idempotent, so a request the library retries
- * after a timeout is written once; a fresh producer (a new producer id) after every failure
- * the bridge sees, so sequence numbers never outlive a send whose fate was unknown.
+ * A transactional producer with a fixed transactional id: its InitProducerId (at the first
+ * transaction) bumps the id's epoch, which fences every earlier producer with the id — a zombie
+ * leader's sends and commits then fail — and aborts or completes whatever transaction an earlier
+ * one left open. Made anew after any failure of unknown outcome: the new epoch discards the old
+ * sequence numbers, so a retry can never be taken by the broker for a duplicate of an aborted send.
  * Partitions as Java and kafkajs do (murmur2 of the key), so the topic keeps its key layout.
  */
-export async function createProducer(settings: ProducerSettings, log: Logger): Promise<RecordProducer> {
+export async function createProducer(settings: ProducerSettings, log: Logger, transactionalId: string): Promise<RecordProducer> {
   const kafka = await loadPlatformatic();
   const producer = new kafka.Producer<Buffer, Buffer, Buffer, Buffer>({
     clientId: settings.kafkaClientId,
     bootstrapBrokers: [...settings.kafkaBrokers],
     idempotent: true,
+    transactionalId,
+    // A new producer must ask for a fresh id/epoch (-1/-1); the library's default of 0/0 is taken
+    // by the broker for an epoch bump of producer 0 and refused, so a restarted bridge could
+    // never publish again (shared/notes/kafka-transactions.md).
+    producerId: -1n,
+    producerEpoch: -1,
     acks: kafka.ProduceAcks.ALL,
     compression: settings.kafkaCompression,
     partitioner: kafka.compatibilityPartitioner,
     autocreateTopics: false,
-    // A lost broker surfaces as a failed send within seconds; the bridge then holds the batch
-    // and retries with its own backoff (and a read-back), so the library's retries stay few.
+    // The request timeout, and also the transaction timeout sent with InitProducerId: a
+    // transaction a dead leader left open is aborted by the broker after this long at the latest.
     connectTimeout: 3000,
     timeout: 30000,
-    retries: 2,
-    retryDelay: 250,
-    ...security(settings),
+    // Retries cover the coordinator answering CONCURRENT_TRANSACTIONS while the previous
+    // transaction's markers are written (milliseconds), hence the short delay; a broker that is
+    // really gone surfaces within a second and the bridge backs off itself.
+    retries: 25,
+    retryDelay: 20,
+    ...connectionSecurity(settings),
   });
   logConnections(producer, log.child({ component: 'producer' }));
   return producer;
@@ -84,7 +95,8 @@ interface Security {
   sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
 }
 
-function security(settings: KafkaSecuritySettings & { kafkaBrokers: readonly string[] }): Security {
+/** TLS and SASL options for any @platformatic/kafka client (the producer, the progress reader). */
+export function connectionSecurity(settings: KafkaSecuritySettings & { kafkaBrokers: readonly string[] }): Security {
   const out: Security = {};
   if (settings.kafkaSsl) {
     const ca = sslCa(settings);

@@ -2,7 +2,7 @@
 // dead bridge left in flight (oldest first), and putting it back on the source list.
 
 import type Redis from 'ioredis';
-import { inFlightSinceKey, type ListKeys } from './reliable-list';
+import { companionKeys, type ListKeys } from './reliable-list';
 import { installScripts, type ScriptedRedis } from './scripts';
 
 export class InFlight {
@@ -26,7 +26,7 @@ export class InFlight {
    * atomic step. Call until `remaining` is 0; the oldest ends up taken first (see the script).
    */
   async requeue(max: number): Promise<{ moved: number; remaining: number }> {
-    const [moved, remaining] = await this.redis.requeueInFlight(this.keys.processing, this.keys.source, inFlightSinceKey(this.keys.processing), max);
+    const [moved, remaining] = await this.redis.requeueInFlight(this.keys.processing, this.keys.source, companionKeys(this.keys.processing).batches, max);
     return { moved, remaining };
   }
 }

@@ -51,6 +51,17 @@ export class Lease {
     return ok === 'OK';
   }
 
+  /**
+   * Takes the lease even from a live holder (`replay --force`): the holder's next renewal and
+   * take fail, and it stands by. Kafka fences it too once the new holder initialises its producer.
+   */
+  async seize(): Promise<void> {
+    const sentAt = Date.now();
+    this.currentToken = Lease.newToken();
+    await this.redis.set(this.key, this.currentToken, 'PX', this.ttlMs);
+    this.validUntil = sentAt + this.ttlMs;
+  }
+
   async renew(): Promise<boolean> {
     const sentAt = Date.now();
     const ok = (await this.redis.renewLease(this.key, this.token, this.ttlMs)) === 1;

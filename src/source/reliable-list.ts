@@ -1,7 +1,9 @@
-// The reliable list: take CDRs from the dialler's list into a processing list, and ack them
-// (remove, or dead-letter) once they are safe elsewhere. Each step is one atomic Redis call,
-// so every CDR is always in exactly one of: source, processing, dead-letter.
+// The reliable list: take CDRs from the dialler's list into a processing list as numbered
+// batches, and ack them (remove, or dead-letter) once Kafka has committed them. Each step is one
+// atomic Redis call, so every CDR is always in exactly one of: source (or its landing list),
+// processing, dead-letter — or committed in Kafka and gone from Redis.
 
+import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import { NotLeaderError, TakeUncertainError, WrongKeyTypeError } from '../errors';
 import { deadLetterEnvelope } from './dead-letter';
@@ -14,29 +16,36 @@ export interface ListKeys {
   lease: string;
 }
 
+/** The keys that travel with the processing list (all derived from its name). */
+export function companionKeys(processing: string): { landing: string; meta: string; batches: string } {
+  return { landing: `${processing}:landing`, meta: `${processing}:meta`, batches: `${processing}:batches` };
+}
+
 export interface Refused {
   raw: Buffer;
   reason: string;
 }
 
-/** Where the time the processing list last became non-empty is kept (for `status`). */
-export function inFlightSinceKey(processing: string): string {
-  return `${processing}:since`;
+/** One take: its items, oldest first, and where it stands among the takes of this list. */
+export interface Batch {
+  /** Increases by one per take; what Kafka's committed position names. */
+  seq: number;
+  /** The processing list's identity: a list recreated (Redis lost its data) starts a new one. */
+  listId: string;
+  items: Buffer[];
+  /** Redis server time of the take, in ms. */
+  takenAt: number;
 }
 
-/**
- * Where each take's server time is kept with the digest of its batch's oldest item ("<ms>
- * <sha1>", newest first), so `status` can tell how long the oldest item has been in flight,
- * whichever batches were acked before it (see take-5.lua).
- */
-export function takeTimesKey(processing: string): string {
-  return `${processing}:takes`;
+/** An undecodable item of a batch, to go to the dead-letter list when its batch is acked. */
+export interface BatchRefusal extends Refused {
+  seq: number;
 }
 
 export interface AckResult {
   removed: number;
   deadLettered: number;
-  /** Length of the processing list after the ack: more than the caller still holds means strays. */
+  /** Length of the processing list after the ack. */
   remaining: number;
 }
 
@@ -48,6 +57,7 @@ export interface Replication {
 
 export class ReliableList {
   private readonly redis: ScriptedRedis;
+  private readonly companions: ReturnType<typeof companionKeys>;
 
   /**
    * @param redis    connection for scripts and reads
@@ -60,6 +70,7 @@ export class ReliableList {
     private readonly replication: Replication = { replicas: 0, timeoutMs: 1000 },
   ) {
     this.redis = installScripts(redis);
+    this.companions = companionKeys(keys.processing);
     // Every (re)connection starts a new session: WAIT only vouches for writes of its own.
     redis.on('ready', () => this.sessions++);
     blocking.on('ready', () => this.sessions++);
@@ -89,11 +100,19 @@ export class ReliableList {
     return Math.min(a, b) >= replicas;
   }
 
-  /** Refuses to start when a key holds something other than a list (touches nothing). */
+  /** Refuses to start when a key holds something of another type (touches nothing). */
   async checkKeyTypes(): Promise<void> {
-    for (const key of [this.keys.source, this.keys.processing, this.keys.deadLetter]) {
+    const expected: [string, string][] = [
+      [this.keys.source, 'list'],
+      [this.keys.processing, 'list'],
+      [this.keys.deadLetter, 'list'],
+      [this.companions.landing, 'list'],
+      [this.companions.batches, 'list'],
+      [this.companions.meta, 'hash'],
+    ];
+    for (const [key, want] of expected) {
       const type = await this.redis.type(key);
-      if (type !== 'list' && type !== 'none') throw new WrongKeyTypeError(key, type);
+      if (type !== want && type !== 'none') throw new WrongKeyTypeError(key, type, want);
     }
   }
 
@@ -115,64 +134,97 @@ export class ReliableList {
   }
 
   /**
-   * Takes up to `max` items, oldest first, moving them to the processing list. Returns at
-   * once when items are waiting (one round trip); otherwise blocks up to `blockMs` in BLMOVE
-   * and then sweeps up whatever else arrived meanwhile.
+   * Takes the next batch of up to `max` items, oldest first. Returns at once when items are
+   * waiting (one round trip); otherwise blocks up to `blockMs` in BLMOVE and then takes whatever
+   * arrived. Undefined when nothing came.
    */
-  async take(max: number, blockMs: number, leaseToken: string): Promise<Buffer[]> {
+  async take(max: number, blockMs: number, leaseToken: string): Promise<Batch | undefined> {
     const ready = await this.takeReady(max, leaseToken);
-    if (ready.length > 0) return ready;
-    // BLMOVE cannot check the lease; the caller checks it first, and a leader recovers any
-    // item a deposed leader's BLMOVE still moved (it shows up as a stray in the processing list).
-    const first = await this.blocking.blmoveBuffer(this.keys.source, this.keys.processing, 'RIGHT', 'LEFT', blockMs / 1000);
-    if (first === null) return [];
-    // Even with nothing more to take, the script records the take time of `first`.
-    const rest = await this.takeReady(max - 1, leaseToken, 1);
-    return [first, ...rest];
+    if (ready) return ready;
+    // BLMOVE cannot check the lease, so it moves into the landing list, from which only the
+    // fenced take script moves on: a deposed leader's BLMOVE leaves its item there for whoever
+    // leads, still ahead of the source's items, and never in a batch of its own.
+    const landed = await this.blocking.blmoveBuffer(this.keys.source, this.companions.landing, 'RIGHT', 'LEFT', blockMs / 1000);
+    if (landed === null) return undefined;
+    return this.takeReady(max, leaseToken);
   }
 
   /**
-   * Takes up to `max` items that are waiting now, oldest first, in one Lua call on the main
-   * connection; never blocks (empty when none wait). Sent before an ack on that connection, it
-   * runs before the ack, so the ack's `remaining` counts what it took.
+   * Takes up to `max` items that are waiting now (landing list first, then the source), in one
+   * Lua call on the main connection; never blocks. Sent before an ack on that connection, it
+   * runs before the ack.
    */
-  async takeReady(max: number, leaseToken: string, alreadyMoved: 0 | 1 = 0): Promise<Buffer[]> {
+  async takeReady(max: number, leaseToken: string): Promise<Batch | undefined> {
+    const { landing, meta, batches } = this.companions;
+    let reply: [] | [number, Buffer, Buffer[]];
     try {
-      const { source, processing, lease } = this.keys;
-      return await this.redis.takeBuffer(source, processing, lease, inFlightSinceKey(processing), takeTimesKey(processing), max, leaseToken, alreadyMoved);
+      reply = await this.redis.takeBuffer(this.keys.source, landing, this.keys.processing, this.keys.lease, meta, batches, max, leaseToken, newListId());
     } catch (err) {
       if (err instanceof Error && err.message.startsWith('NOTLEADER')) throw new NotLeaderError(err.message);
       throw err;
     }
+    if (reply.length === 0) return undefined;
+    const [seq, listId, items] = reply;
+    return { seq: Number(seq), listId: listId.toString(), items, takenAt: Date.now() };
   }
 
   /**
-   * Removes confirmed items from the processing list and dead-letters refused ones, atomically.
-   * Safe to repeat: a second run finds nothing to remove and so dead-letters nothing twice.
+   * Removes every batch up to `upToSeq` (Kafka has committed them) from the processing list and
+   * dead-letters their refused items, atomically. Safe to repeat: a batch already acked is gone,
+   * so nothing is removed or dead-lettered twice.
    */
-  async ack(published: readonly Buffer[], refused: readonly Refused[] = [], now = new Date()): Promise<AckResult> {
-    const args: (Buffer | string | number)[] = [published.length, ...published];
-    for (const r of refused) args.push(r.raw, deadLetterEnvelope(r.raw, r.reason, this.keys.source, now));
-    const [removed, deadLettered, remaining] = await this.redis.ack(this.keys.processing, this.keys.deadLetter, inFlightSinceKey(this.keys.processing), ...args);
+  async ack(listId: string, upToSeq: number, refused: readonly BatchRefusal[] = [], now = new Date()): Promise<AckResult> {
+    const args: (Buffer | string | number)[] = [listId, upToSeq];
+    for (const r of refused) args.push(r.seq, deadLetterEnvelope(r.raw, r.reason, this.keys.source, now));
+    const { meta, batches } = this.companions;
+    const [removed, deadLettered, remaining] = await this.redis.ack(this.keys.processing, this.keys.deadLetter, meta, batches, ...args);
     return { removed, deadLettered, remaining };
   }
 
-  /** Everything in the processing list, oldest first (a previous run's batch, or strays). */
-  async inFlight(): Promise<Buffer[]> {
-    const items = await this.redis.lrangeBuffer(this.keys.processing, 0, -1);
-    return items.reverse();
+  /**
+   * Makes the batch records describe the processing list again (see the script): items with no
+   * record go back to the source. Returns how many went back.
+   */
+  async adoptUnrecorded(): Promise<number> {
+    const [moved] = await this.redis.adoptUnrecorded(this.keys.processing, this.keys.source, this.companions.batches);
+    return moved;
+  }
+
+  /** The batches in flight, oldest first, with their items (a previous leader's, or this one's). */
+  async inFlight(): Promise<Batch[]> {
+    const { meta, batches } = this.companions;
+    const [records, items, listId] = await Promise.all([
+      this.redis.lrange(batches, 0, -1),
+      this.redis.lrangeBuffer(this.keys.processing, 0, -1),
+      this.redis.hget(meta, 'id'),
+    ]);
+    const out: Batch[] = [];
+    // Both lists keep the oldest at the tail: walk them from there.
+    let end = items.length;
+    for (let i = records.length - 1; i >= 0; i--) {
+      const [seq, count, takenAt] = (records[i] as string).split(' ').map(Number) as [number, number, number];
+      out.push({ seq, listId: listId ?? '', takenAt, items: items.slice(Math.max(0, end - count), end).reverse() });
+      end -= count;
+    }
+    return out;
   }
 
   async inFlightCount(): Promise<number> {
     return this.redis.llen(this.keys.processing);
   }
 
-  async lengths(): Promise<{ source: number; processing: number; deadLetter: number }> {
-    const [source, processing, deadLetter] = await Promise.all([
+  async lengths(): Promise<{ source: number; landing: number; processing: number; deadLetter: number }> {
+    const [source, landing, processing, deadLetter] = await Promise.all([
       this.redis.llen(this.keys.source),
+      this.redis.llen(this.companions.landing),
       this.redis.llen(this.keys.processing),
       this.redis.llen(this.keys.deadLetter),
     ]);
-    return { source, processing, deadLetter };
+    return { source, landing, processing, deadLetter };
   }
+}
+
+/** An identity for a processing list that has none yet (the take script keeps the first). */
+function newListId(): string {
+  return randomBytes(8).toString('hex');
 }

@@ -30,11 +30,12 @@ function scriptFiles(): ScriptFile[] {
 
 /** The script commands as installed on a connection (Buffer variants keep bytes exact). */
 export interface ScriptCommands {
-  takeBuffer(source: string, processing: string, lease: string, since: string, takes: string, max: number, token: string, alreadyMoved: number): Promise<Buffer[]>;
-  ack(processing: string, deadLetter: string, since: string, ...args: (Buffer | string | number)[]): Promise<[number, number, number]>;
+  takeBuffer(source: string, landing: string, processing: string, lease: string, meta: string, batches: string, max: number, token: string, listId: string): Promise<[] | [number, Buffer, Buffer[]]>;
+  ack(processing: string, deadLetter: string, meta: string, batches: string, ...args: (Buffer | string | number)[]): Promise<[number, number, number]>;
+  adoptUnrecorded(processing: string, source: string, batches: string): Promise<[number, number]>;
   renewLease(lease: string, token: string, ttlMs: number): Promise<number>;
   releaseLease(lease: string, token: string): Promise<number>;
-  requeueInFlight(processing: string, source: string, since: string, max: number): Promise<[number, number]>;
+  requeueInFlight(processing: string, source: string, batches: string, max: number): Promise<[number, number]>;
   requeueDeadLetters(deadLetter: string, source: string, ...pairs: Buffer[]): Promise<number>;
 }
 

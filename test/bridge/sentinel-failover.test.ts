@@ -148,8 +148,8 @@ describe('Redis Sentinel: a failover mid-stream', () => {
     assert.equal(shown.source.length, 0);
     assert.equal(shown.topic.records, TOTAL);
     assert.ok(shown.lease.holder !== null, 'the bridge still leads');
-    const recovered = bridge.logs.filter((l) => l.msg === 'recovering CDRs left in flight');
-    process.stdout.write(`# failover at ${inTopicAtFailover}/${TOTAL} delivered; ${unconfirmed.length} pushes unconfirmed by WAIT, ${rePushed.length} of them re-pushed; recoveries: ${JSON.stringify(recovered.map((l) => ({ count: l.count, alreadyInKafka: l.alreadyInKafka })))}\n`);
+    const recovered = bridge.logs.filter((l) => l.msg === 'settling what was in flight');
+    process.stdout.write(`# failover at ${inTopicAtFailover}/${TOTAL} delivered; ${unconfirmed.length} pushes unconfirmed by WAIT, ${rePushed.length} of them re-pushed; recoveries: ${JSON.stringify(recovered.map((l) => ({ cdrs: l.cdrs, alreadyInKafka: l.alreadyInKafka })))}\n`);
     assert.equal((await bridge.stop()).code, 0);
     assert.equal(`${bridge.stdout}${bridge.stderr}${status.stdout}${status.stderr}`.includes(SENTINEL_PASSWORD), false, 'the Sentinel password is never shown');
   });

@@ -1,6 +1,7 @@
-// `cdr-bridge replay` recovers CDRs a dead bridge left in the processing list: lists them,
-// moves them back to the source list (taken next, oldest first), or publishes them — and
-// never while a live bridge holds the lease, unless forced.
+// `cdr-bridge replay` recovers CDRs a dead bridge left in the processing list: lists them (the
+// default), moves them back to the source list (taken next, oldest first), or publishes them —
+// never sending again what Kafka already committed, and never while a live bridge holds the
+// lease, unless forced (then it takes the lease, fencing the bridge).
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -10,16 +11,23 @@ import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
 import { runCli } from '../support/bridge-process';
 import { closedPort } from '../support/closed-port';
 import { assertAllDelivered, expectedCdr, scenarioFactory, type Scenario } from '../support/scenario';
-import { pushAll } from '../support/services';
+import { Lease } from '../../src/source/lease';
+import { companionKeys, ReliableList } from '../../src/source/reliable-list';
+import { BridgeProcess } from '../support/bridge-process';
+import { pushAll, waitFor } from '../support/services';
 
 const scenario = scenarioFactory();
 
 const MALFORMED = '{"ext":"1001","disposition":"ANSWERED"';
 
-/** The processing list as a dead bridge leaves it: `items` oldest first, and its since key. */
+/** The processing list as a dead bridge leaves it: `items` oldest first, taken in batches of 500. */
 async function leftInFlight(s: Scenario, items: readonly string[]): Promise<void> {
-  await pushAll(s.redis, s.processing, items);
-  await s.redis.set(`${s.processing}:since`, String(Date.now() - 60_000));
+  await pushAll(s.redis, s.source, items);
+  const lease = new Lease(s.redis, `${s.source}:lease`, 60_000);
+  assert.ok(await lease.tryAcquire());
+  const list = new ReliableList(s.redis, s.redis, { source: s.source, processing: s.processing, deadLetter: s.deadLetter, lease: `${s.source}:lease` });
+  while (await list.takeReady(500, lease.token));
+  await lease.release();
 }
 
 /** The source list in the order the bridge will take it (it takes from the tail). */
@@ -67,7 +75,7 @@ describe('cdr-bridge replay', () => {
 
     assert.deepEqual(await s.redis.lrange(s.processing, 0, -1), before, 'processing list untouched');
     assert.deepEqual(await s.lengths(), { source: 0, processing: 4, deadLetter: 0 });
-    assert.equal(await s.redis.exists(`${s.processing}:since`), 1);
+    assert.equal(await s.redis.llen(companionKeys(s.processing).batches), 1, 'its batch record untouched');
     assert.equal(await topicExists(s), false, 'a dry run does not touch Kafka');
   });
 
@@ -95,45 +103,57 @@ describe('cdr-bridge replay', () => {
     await leftInFlight(s, items);
     await s.redis.set(`${s.source}:lease`, `bridge-host-7|4242|${Date.now()}|abcdef`, 'PX', 60_000);
 
-    for (const args of [['replay'], ['replay', '--publish']]) {
+    for (const args of [['replay', '--requeue'], ['replay', '--publish']]) {
       const { code, stdout, stderr } = await runCli(args, s.env());
       assert.equal(code, 1, args.join(' '));
       assert.equal(stdout, '');
       const lines = stderr.trimEnd().split('\n');
       assert.equal(lines.length, 1, stderr);
-      assert.match(lines[0]!, /^cdr-bridge: a bridge is running and holds the lease \(bridge-host-7 pid 4242, lease expires in [0-9.]+ s\).*--force$/);
+      assert.match(lines[0]!, /^cdr-bridge: a bridge is running and holds the lease \(bridge-host-7 pid 4242, lease expires in [0-9.]+ s\).*pass --force to take the lease from it$/);
     }
     assert.deepEqual(await takeOrder(s), []);
     assert.deepEqual((await s.redis.lrange(s.processing, 0, -1)).reverse(), items, 'processing list untouched');
     assert.equal(await topicExists(s), false, 'nothing was published');
   });
 
-  it('--force moves them back even while the lease is held: the next take gets the oldest', async () => {
+  it('--requeue --force takes the lease from its holder and moves them back: the next take gets the oldest', async () => {
     const s = scenario();
     const items = takeSynthetic(4, { seed: 24 });
     await leftInFlight(s, items);
     await s.redis.set(`${s.source}:lease`, `bridge-host-7|4242|${Date.now()}|abcdef`, 'PX', 60_000);
 
-    const { code, stdout, stderr } = await runCli(['replay', '--force'], s.env());
+    const { code, stdout, stderr } = await runCli(['replay', '--requeue', '--force'], s.env());
     assert.equal(code, 0, stderr);
     assert.equal(stdout, `moved 4 CDRs from ${s.processing} back to ${s.source}: the bridge takes them next, oldest first\n`);
     assert.deepEqual(await s.lengths(), { source: 4, processing: 0, deadLetter: 0 });
     assert.equal(await s.redis.rpop(s.source), items[0], 'the next RPOP gives the oldest');
     assert.deepEqual(await takeOrder(s), items.slice(1));
+    assert.equal(await s.redis.exists(`${s.source}:lease`), 0, 'replay released the lease it took');
   });
 
-  it('moves 2,500 CDRs back in chunks, all taken before what the dialler pushed meanwhile, oldest first, and clears the in-flight clock', async () => {
+  it('without --requeue or --publish only lists them, changing nothing', async () => {
+    const s = scenario();
+    const items = takeSynthetic(3, { seed: 31 });
+    await leftInFlight(s, items);
+    const { code, stdout, stderr } = await runCli(['replay'], s.env());
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^3 CDRs in flight in .*, oldest first:/);
+    assert.deepEqual((await s.redis.lrange(s.processing, 0, -1)).reverse(), items, 'processing list untouched');
+    assert.equal(await s.redis.llen(s.source), 0);
+  });
+
+  it('--requeue moves 2,500 CDRs back in chunks, all taken before what the dialler pushed meanwhile, oldest first, and leaves no batch record', async () => {
     const s = scenario();
     const items = takeSynthetic(2500, { seed: 25 });
     await leftInFlight(s, items);
     const newer = takeSynthetic(2, { seed: 26, startSeq: 10_000 });
     await pushAll(s.redis, s.source, newer);
 
-    const { code, stdout, stderr } = await runCli(['replay', '--json'], s.env());
+    const { code, stdout, stderr } = await runCli(['replay', '--requeue', '--json'], s.env());
     assert.equal(code, 0, stderr);
-    assert.deepEqual(JSON.parse(stdout), { moved: 2500, from: s.processing, to: s.source });
+    assert.deepEqual(JSON.parse(stdout), { moved: 2500, alreadyInTopic: 0, from: s.processing, to: s.source });
     assert.deepEqual(await takeOrder(s), [...items, ...newer], 'replayed oldest first, then the newer CDRs in their own order');
-    assert.equal(await s.redis.exists(s.processing, `${s.processing}:since`), 0, 'processing list and its since key are gone');
+    assert.equal(await s.redis.exists(s.processing, companionKeys(s.processing).batches), 0, 'processing list and its batch records are gone');
   });
 
   it('--publish publishes them decoded, dead-letters the undecodable one, and empties the processing list', async () => {
@@ -153,21 +173,52 @@ describe('cdr-bridge replay', () => {
     assert.deepEqual(await s.lengths(), { source: 0, processing: 0, deadLetter: 1 });
     const letter = parseDeadLetter((await s.redis.lindexBuffer(s.deadLetter, 0))!);
     assert.equal(letter?.bytes.toString(), MALFORMED);
-    assert.equal(await s.redis.exists(`${s.processing}:since`), 0);
+    assert.equal(await s.redis.exists(companionKeys(s.processing).batches), 0);
   });
 
-  it('--publish of CDRs the topic already holds (a crash after the broker confirmed) adds no second copy', async () => {
+  it('--publish after a crash between the commit and the ack sends nothing again: Kafka\'s committed position says it has them', async () => {
     const s = scenario();
     const good = takeSynthetic(4, { seed: 28 });
-    await leftInFlight(s, good);
-    assert.equal((await runCli(['replay', '--publish'], s.env())).code, 0);
-    await leftInFlight(s, good);
+    await pushAll(s.redis, s.source, good);
+    // The bridge commits its first transaction, then dies (SIGKILL) before acking it in Redis.
+    const bridge = BridgeProcess.run(s.env({ CDR_BRIDGE_FAILPOINT: 'crash-after-commit' }));
+    const exit = await bridge.exited;
+    assert.equal(exit.signal, 'SIGKILL', bridge.stderr.slice(-2000));
+    assert.equal((await s.records()).length, 4, 'the transaction was committed');
+    assert.equal(await s.redis.llen(s.processing), 4, 'and not acked');
+    await waitFor('the dead bridge\'s lease to expire', async () => (await s.redis.exists(`${s.source}:lease`)) === 0, 10_000);
 
     const { code, stdout, stderr } = await runCli(['replay', '--publish'], s.env());
     assert.equal(code, 0, stderr);
     assert.equal(stdout, `published 0 CDRs to ${s.topic} (4 were already there), dead-lettered 0, and removed them from ${s.processing}\n`);
     assert.equal((await s.records()).length, 4);
     assert.deepEqual(await s.lengths(), { source: 0, processing: 0, deadLetter: 0 });
+  });
+
+  it('--publish --force against a live leader mid-stream takes the lease, and every CDR ends in the topic exactly once', async () => {
+    const s = scenario();
+    const payloads = takeSynthetic(3000, { seed: 32 });
+    const bridge = BridgeProcess.run(s.env({ BATCH_SIZE: '50' }));
+    try {
+      await bridge.waitForLog('acquired the lease');
+      const pushing = (async () => {
+        for (let i = 0; i < payloads.length; i += 50) {
+          await pushAll(s.redis, s.source, payloads.slice(i, i + 50));
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      })();
+      await waitFor('the leader to have published some', async () => (await s.records()).length >= 300, 60_000);
+      const { code, stderr } = await runCli(['replay', '--publish', '--force'], s.env());
+      assert.equal(code, 0, stderr);
+      await pushing;
+      await s.drained();
+      const records = await s.records();
+      const copies = assertAllDelivered(payloads, records);
+      assert.equal(records.length, payloads.length, 'no CDR twice');
+      assert.equal(copies.size, payloads.length);
+    } finally {
+      assert.equal((await bridge.stop()).code, 0, bridge.stderr.slice(-2000));
+    }
   });
 
   it('--publish exits 1 with one line, changing nothing, when the configured schema registry cannot be reached', async () => {

@@ -57,8 +57,9 @@ describe('cdr-bridge status', () => {
   it('shows the backlog, how long the oldest has been in flight, and no leader when no bridge runs', async () => {
     const s = scenario();
     await pushAll(s.redis, s.source, ['a', 'b', 'c']);
+    // Two batches in flight, as a dead leader leaves them: the oldest taken 5 s ago, one just now.
     await pushAll(s.redis, s.processing, ['d', 'e']);
-    await s.redis.set(`${s.processing}:since`, String(Date.now() - 5000));
+    await s.redis.lpush(`${s.processing}:batches`, `7 1 ${Date.now() - 5000}`, `8 1 ${Date.now()}`);
 
     const st = await status(s);
     assert.equal(st.source.length, 3);
@@ -71,7 +72,7 @@ describe('cdr-bridge status', () => {
     assert.match(table.stdout, /^processing\s+\S+\s+2 \(oldest in flight: \d+\.\d s\)$/m);
   });
 
-  it('the oldest in flight is the age of the oldest item still there, not the time since the last ack', async () => {
+  it('the oldest in flight is the age of the oldest batch still there, not the time since the last ack', async () => {
     const s = scenario();
     const [redis, blocking] = [redisClient(), redisClient()];
     try {
@@ -82,28 +83,25 @@ describe('cdr-bridge status', () => {
         const [sec, micro] = await s.redis.time();
         return Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
       };
-      // Batch A is taken, then B a while later; B is acked while A stays (a stray, or a batch
-      // whose publish hangs): A has been in flight since its take, whatever B did.
+      // Batch B is taken while A is published (the bridge takes ahead); A is acked 1.5 s later.
+      // What is in flight then, B, has been there since its take, not since that ack.
       await pushAll(s.redis, s.source, ['a1', 'a2']);
-      const beforeA = await serverMs();
-      assert.equal((await list.takeReady(10, 'test-token')).length, 2);
-      const takenA = await serverMs();
-      await waitFor('1.5 s of Redis time to pass', async () => (await serverMs()) >= takenA + 1500);
+      const a = (await list.takeReady(10, 'test-token'))!;
       await pushAll(s.redis, s.source, ['b1', 'b2']);
-      const b = await list.takeReady(10, 'test-token');
-      assert.deepEqual(b.map(String), ['b1', 'b2']);
-      assert.deepEqual(await list.ack(b), { removed: 2, deadLettered: 0, remaining: 2 });
+      const b = (await list.takeReady(10, 'test-token'))!;
+      assert.deepEqual(b.items.map(String), ['b1', 'b2']);
+      await waitFor('1.5 s of Redis time to pass', async () => (await serverMs()) >= b.takenAt + 1500);
+      assert.deepEqual(await list.ack(a.listId, a.seq), { removed: 2, deadLettered: 0, remaining: 2 });
 
       const asked = await serverMs();
       const st = await status(s);
       assert.equal(st.processing.length, 2);
-      const { oldestTakenAtMs, oldestAgeMs } = st.processing;
-      assert.ok(oldestTakenAtMs !== null && oldestTakenAtMs >= beforeA && oldestTakenAtMs <= takenA, `the oldest was taken at ${oldestTakenAtMs}: A's take, between ${beforeA} and ${takenA}`);
-      assert.ok(oldestAgeMs !== null && oldestAgeMs >= asked - takenA, `oldest in flight ${oldestAgeMs} ms, at least since A's take (${asked - takenA} ms before status was asked)`);
+      assert.equal(st.processing.oldestTakenAtMs, b.takenAt, 'the time B was taken');
+      const age = st.processing.oldestAgeMs;
+      assert.ok(age !== null && age >= asked - b.takenAt, `oldest in flight ${age} ms, at least since B's take (${asked - b.takenAt} ms before status was asked)`);
 
-      const a = await list.inFlight();
-      await list.ack(a);
-      assert.equal((await status(s)).processing.oldestAgeMs, null, 'nothing in flight');
+      await list.ack(b.listId, b.seq);
+      assert.deepEqual(await status(s).then((x) => [x.processing.oldestAgeMs, x.processing.oldestTakenAtMs]), [null, null], 'nothing in flight');
     } finally {
       redis.disconnect();
       blocking.disconnect();

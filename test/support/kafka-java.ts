@@ -41,6 +41,8 @@ export async function javaConsume(topic: string, count: number): Promise<JavaRec
   const run = await runKafkaJava('org.apache.kafka.tools.consumer.ConsoleConsumer', [
     '--bootstrap-server', services.kafkaBrokers, '--topic', topic, '--from-beginning',
     '--max-messages', String(count), '--timeout-ms', '30000',
+    // Java's consumers default to read_uncommitted; downstream readers of the bridge must not.
+    '--isolation-level', 'read_committed',
     ...property('print.partition=true'), ...property('print.offset=true'), ...property('print.headers=true'),
     ...property('print.key=true'), ...property('print.value=false'),
   ]);
@@ -85,7 +87,10 @@ export function topicSegments(stackDataDir: string, topic: string): Segment[] {
   return segments;
 }
 
-/** Every record batch the broker stored for a topic, with its codec, as DumpLogSegments prints them. */
+/**
+ * Every record batch of data the broker stored for a topic, with its codec, as DumpLogSegments
+ * prints them. Transaction markers (control batches, never compressed) are left out.
+ */
 export async function storedBatches(topic: string): Promise<StoredBatch[]> {
   const segments = topicSegments(services.stackDataDir, topic);
   const run = await runKafkaJava('org.apache.kafka.tools.DumpLogSegments', ['--files', segments.map((s) => s.file).join(',')]);
@@ -96,7 +101,7 @@ export async function storedBatches(topic: string): Promise<StoredBatch[]> {
     const dumping = /^Dumping (.*)$/.exec(line);
     if (dumping) partition = segments.find((s) => s.file === dumping[1])?.partition;
     const m = /^baseOffset: (\d+) lastOffset: \d+ count: (\d+) .* compresscodec: (\w+)/.exec(line);
-    if (!m) continue;
+    if (!m || /\bisControl: true\b/.test(line)) continue;
     if (partition === undefined) throw new Error(`DumpLogSegments printed a batch before naming its file:\n${line}`);
     batches.push({ partition, baseOffset: BigInt(m[1]!), count: Number(m[2]), codec: m[3]! });
   }

@@ -23,15 +23,18 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<TopicRecor
   return out;
 }
 
-/** Waits until the topic holds at least `count` records, then returns all of them. */
+/** Waits until the topic holds at least `count` committed records, then returns all of them. */
 export async function readTopicUntil(kafka: Kafka, topic: string, count: number, timeoutMs = 120000): Promise<TopicRecord[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    // The topic may not exist yet: the bridge creates it when it first connects.
+    // The topic may not exist yet: the bridge creates it when it first connects. Offsets also
+    // count transaction markers and aborted records, so they only say when a read is worth it.
     const total = await topicRecordCount(kafka, topic).catch(() => 0);
-    if (total >= count) break;
-    if (Date.now() > deadline) throw new Error(`topic ${topic} holds ${total} records, expected ${count}`);
+    if (total >= count) {
+      const records = await readTopic(kafka, topic);
+      if (records.length >= count) return records;
+    }
+    if (Date.now() > deadline) throw new Error(`topic ${topic} holds ${total} offsets, expected ${count} committed records`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  return readTopic(kafka, topic);
 }

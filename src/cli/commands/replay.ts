@@ -1,16 +1,17 @@
-// `cdr-bridge replay`: for CDRs stuck in the processing list after a bridge died and none is
-// running. Lists them (--dry-run), moves them back to the source list so the next bridge takes
-// them first (default), or publishes them to Kafka itself (--publish) and acks them.
+// `cdr-bridge replay`: for CDRs stuck in the processing list. Lists them (the default: nothing
+// changes that was not shown first), moves them back to the source list so the next bridge takes
+// them first (--requeue), or publishes them to Kafka itself (--publish). Acting, it leads once:
+// it holds the lease and fences earlier producers, so no bridge works on the same items meanwhile.
 
 import { isUtf8 } from 'node:buffer';
 import { Command, Option } from 'commander';
 import type Redis from 'ioredis';
-import { encodeBatch } from '../../bridge/encode-batch';
+import { Bridge, type Settled } from '../../bridge/bridge';
 import { MessageFraming } from '../../bridge/message-framing';
 import { decodePayload } from '../../codec/decode-payload';
 import type { Config } from '../../config/config';
 import { redactUrl } from '../../config/settings';
-import { OperationError } from '../../errors';
+import { NotLeaderError, OperationError, PublishError } from '../../errors';
 import { createLogger, type Logger } from '../../log';
 import { KafkaSink } from '../../sink/kafka-sink';
 import { InFlight } from '../../source/in-flight';
@@ -30,6 +31,7 @@ const REGISTRY_WAIT_MS = 10_000;
 
 interface ReplayOptions {
   dryRun?: boolean;
+  requeue?: boolean;
   publish?: boolean;
   force?: boolean;
   json?: boolean;
@@ -38,10 +40,11 @@ interface ReplayOptions {
 
 export function replayCommand(): Command {
   return withSettings(new Command('replay'))
-    .description('recover CDRs left in the processing list by a bridge that died: move them back to the source list (taken next, oldest first), or publish them to Kafka')
-    .addOption(new Option('--dry-run', 'only list them, oldest first; change nothing'))
+    .description('recover CDRs left in the processing list: list them (the default), move them back to the source list (--requeue; taken next, oldest first), or publish them to Kafka (--publish). Acting takes the leader lease and fences any earlier producer in Kafka; batches Kafka already committed are only removed, never sent again')
+    .addOption(new Option('--dry-run', 'only list them, oldest first; change nothing (the default)'))
+    .addOption(new Option('--requeue', 'move them back to the source list').conflicts(['dryRun', 'publish']))
     .addOption(new Option('--publish', 'publish them to the topic (those undecodable to the dead-letter list) and remove them').conflicts('dryRun'))
-    .option('--force', 'act even while a bridge holds the lease (it may be working on these very items)')
+    .option('--force', 'take the lease even from a running bridge (Redis and Kafka then fence it; it stands by and leads again afterwards)')
     .option('--json', 'print JSON for scripts')
     .option('--no-progress', 'no progress bar')
     .action(async (opts: ReplayOptions, cmd: Command) => {
@@ -50,13 +53,12 @@ export function replayCommand(): Command {
       const redis = await openRedis(config, 'cdr-bridge-replay', log);
       try {
         const inFlight = new InFlight(redis, { source: config.sourceKey, processing: config.processingKey });
-        if (opts.dryRun) return await listInFlight(inFlight, redis, config, opts);
+        if (!opts.publish && !opts.requeue) return await listInFlight(inFlight, redis, config, opts);
         const holder = await Lease.holder(redis, config.leaseKey);
         if (holder && !opts.force) {
-          throw new OperationError('LEASE_HELD', `a bridge is running and holds the lease (${holderText(holder)}): the processing list is its batch in flight; stop it first, or pass --force`);
+          throw new OperationError('LEASE_HELD', `a bridge is running and holds the lease (${holderText(holder)}): the processing list is its batch in flight; stop it first, or pass --force to take the lease from it`);
         }
-        if (opts.publish) await publishInFlight(inFlight, redis, config, log, opts);
-        else await requeueInFlight(inFlight, config, opts);
+        await settleInFlight(inFlight, redis, config, log, opts);
       } finally {
         redis.disconnect();
       }
@@ -100,7 +102,7 @@ async function listInFlight(inFlight: InFlight, redis: Redis, config: Config, op
   if (holder) process.stderr.write(`cdr-bridge: note: a bridge holds the lease (${holderText(holder)}); these are its batch in flight\n`);
 }
 
-async function requeueInFlight(inFlight: InFlight, config: Config, opts: ReplayOptions): Promise<void> {
+async function requeueInFlight(inFlight: InFlight, opts: ReplayOptions): Promise<number> {
   let { moved, remaining } = await inFlight.requeue(REQUEUE_CHUNK);
   const progress = new Progress('replay', moved + remaining, opts.progress && !opts.json && moved + remaining >= PROGRESS_FROM);
   progress.update(moved);
@@ -111,55 +113,49 @@ async function requeueInFlight(inFlight: InFlight, config: Config, opts: ReplayO
     remaining = step.remaining;
     progress.update(moved);
   }
-  process.stdout.write(opts.json
-    ? `${JSON.stringify({ moved, from: config.processingKey, to: config.sourceKey })}\n`
-    : moved === 0
-      ? `nothing in flight in ${config.processingKey}\n`
-      : `moved ${moved} CDRs from ${config.processingKey} back to ${config.sourceKey}: the bridge takes them next, oldest first\n`);
+  return moved;
 }
 
 /**
- * Publishes as the bridge's recovery does: skips what the topic already holds (a crash after
- * the broker confirmed), encodes with the bridge's own encodeBatch, acks after each confirmed
- * batch — so stopping half-way leaves the rest in the processing list, nothing lost.
+ * Settles the processing list as a new leader does, holding the lease meanwhile: fences any
+ * earlier producer, acks the batches Kafka committed (never sending them twice), then publishes
+ * the rest in transactions (--publish) or moves it back to the source list (--requeue).
  */
-async function publishInFlight(inFlight: InFlight, redis: Redis, config: Config, log: Logger, opts: ReplayOptions): Promise<void> {
-  const items = await inFlight.items();
-  // The list only acks here; it never takes, so it needs no separate blocking connection.
+async function settleInFlight(inFlight: InFlight, redis: Redis, config: Config, log: Logger, opts: ReplayOptions): Promise<void> {
+  // The list only settles here; it never blocks, so it needs no separate blocking connection.
   const list = new ReliableList(redis, redis, { source: config.sourceKey, processing: config.processingKey, deadLetter: config.deadLetterKey, lease: config.leaseKey });
-  const summary = { published: 0, alreadyInTopic: 0, deadLettered: 0, topic: config.kafkaTopic };
-  if (items.length > 0) {
-    const sink = new KafkaSink(config, log);
-    try {
-      const framer = await preparedFraming(config, log);
-      await sink.connect().catch((err: unknown) => {
-        throw kafkaUnreachable(config, err);
-      });
-      const known = await sink.recentIds(items.length);
-      const progress = new Progress('replay', items.length, opts.progress && !opts.json && items.length >= PROGRESS_FROM);
-      for (let i = 0; i < items.length; i += config.batchSize) {
-        const batch = encodeBatch(items.slice(i, i + config.batchSize), Date.now(), framer, config);
-        const fresh = batch.messages.filter((m) => !known.has(m.cdrId));
-        try {
-          if (fresh.length > 0) await sink.publish(fresh);
-        } catch (err) {
-          throw new OperationError('PUBLISH_FAILED', `publishing to ${config.kafkaTopic} failed after ${i} of ${items.length} CDRs (the rest stay in ${config.processingKey}): ${(err as Error).message}`);
-        }
-        const acked = await list.ack(batch.published, batch.refused);
-        summary.published += fresh.length;
-        summary.alreadyInTopic += batch.messages.length - fresh.length;
-        summary.deadLettered += acked.deadLettered;
-        progress.update(Math.min(i + config.batchSize, items.length));
-      }
-    } finally {
-      await sink.disconnect().catch(() => undefined);
-    }
+  const lease = new Lease(redis, config.leaseKey, config.leaseTtlMs);
+  const sink = new KafkaSink(config, log);
+  const framer = opts.publish ? await preparedFraming(config, log) : new MessageFraming({ ...config, schemaRegistryUrl: undefined }, log);
+  const bridge = new Bridge({ list, lease, sink, framer }, { ...config, failpoint: undefined }, log);
+  let moved = 0;
+  try {
+    await sink.connect().catch((err: unknown) => {
+      throw kafkaUnreachable(config, err);
+    });
+    const settled = await bridge.settleOnce({ force: opts.force === true, publish: opts.publish === true }, async () => {
+      if (opts.requeue) moved = await requeueInFlight(inFlight, opts);
+    });
+    const summary = opts.publish
+      ? { published: settled.published, alreadyInTopic: settled.alreadyInKafka, deadLettered: settled.deadLettered, topic: config.kafkaTopic }
+      : { moved, alreadyInTopic: settled.alreadyInKafka, from: config.processingKey, to: config.sourceKey };
+    process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : settledText(settled, moved, config, opts));
+  } catch (err) {
+    if (err instanceof NotLeaderError) throw new OperationError('LEASE_HELD', `a bridge took the lease first (${err.message}); nothing was changed by replay — run it again with --force, or stop the bridge`);
+    if (err instanceof PublishError) throw new OperationError('PUBLISH_FAILED', `publishing to ${config.kafkaTopic} failed; what was not committed stays in ${config.processingKey}: ${err.message}`);
+    throw err;
+  } finally {
+    await sink.disconnect().catch(() => undefined);
   }
-  process.stdout.write(opts.json
-    ? `${JSON.stringify(summary)}\n`
-    : items.length === 0
-      ? `nothing in flight in ${config.processingKey}\n`
-      : `published ${summary.published} CDRs to ${config.kafkaTopic} (${summary.alreadyInTopic} were already there), dead-lettered ${summary.deadLettered}, and removed them from ${config.processingKey}\n`);
+}
+
+function settledText(settled: Settled, moved: number, config: Config, opts: ReplayOptions): string {
+  if (settled.cdrs + moved === 0) return `nothing in flight in ${config.processingKey}\n`;
+  if (opts.publish) {
+    return `published ${settled.published} CDRs to ${config.kafkaTopic} (${settled.alreadyInKafka} were already there), dead-lettered ${settled.deadLettered}, and removed them from ${config.processingKey}\n`;
+  }
+  const known = settled.alreadyInKafka > 0 ? `${settled.alreadyInKafka} CDRs were already committed in ${config.kafkaTopic} and were removed; ` : '';
+  return `${known}moved ${moved} CDRs from ${config.processingKey} back to ${config.sourceKey}: the bridge takes them next, oldest first\n`;
 }
 
 /** The raw payload as text when it is UTF-8, else base64 (as a dead-letter envelope keeps it). */

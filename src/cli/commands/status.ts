@@ -1,12 +1,12 @@
 // `cdr-bridge status`: where the CDRs are right now — list lengths, how long the oldest item
 // has been in flight, who leads, and the topic's partitions and end offsets.
 
-import { createHash } from 'node:crypto';
 import { Command } from 'commander';
 import { createLogger } from '../../log';
 import { kafkaClient } from '../../sink/kafka-sink';
 import { Lease } from '../../source/lease';
-import { inFlightSinceKey, takeTimesKey } from '../../source/reliable-list';
+import { companionKeys } from '../../source/reliable-list';
+import { durability } from '../../sink/topics';
 import { kafkaUnreachable, openRedis, redisUnreachable } from '../connections';
 import { configOf, KAFKA_SETTINGS, REDIS_SETTINGS, withSettings } from '../options';
 
@@ -15,7 +15,7 @@ export interface Status {
   processing: { key: string; length: number; oldestAgeMs: number | null; oldestTakenAtMs: number | null };
   deadLetter: { key: string; length: number };
   lease: { key: string; holder: string | null; pid: number | null; sinceMs: number | null; expiresInMs: number | null };
-  topic: { name: string; partitions: { partition: number; low: string; high: string }[]; records: number } | { name: string; error: string };
+  topic: { name: string; partitions: { partition: number; low: string; high: string }[]; records: number; replicationFactor: number; minInsyncReplicas: number; warning?: string } | { name: string; error: string };
 }
 
 export function statusCommand(): Command {
@@ -29,24 +29,25 @@ export function statusCommand(): Command {
       let status: Status;
       let kafkaDown: unknown;
       try {
-        const [source, [processing, tail, takes, since], deadLetter, holder, serverTime] = await Promise.all([
+        const [source, processing, deadLetter, oldest, holder, serverTime, landing] = await Promise.all([
           redis.llen(config.sourceKey),
-          // One MULTI: the length and the take records must describe the same instant.
-          redis.multi().llen(config.processingKey).lindexBuffer(config.processingKey, -1).lrange(takeTimesKey(config.processingKey), 0, -1).get(inFlightSinceKey(config.processingKey)).exec()
-            .then((replies) => replies!.map(([err, value]) => {
-              if (err) throw err;
-              return value;
-            }) as [number, Buffer | null, string[], string | null]),
+          redis.llen(config.processingKey),
           redis.llen(config.deadLetterKey),
+          // The oldest batch's record ("seq count takenAtMs") sits at the batches list's tail.
+          redis.lindex(companionKeys(config.processingKey).batches, -1),
           Lease.holder(redis, config.leaseKey),
           redis.time(),
+          redis.llen(companionKeys(config.processingKey).landing),
         ]).catch((err: unknown) => {
           throw redisUnreachable(config, err);
         });
         const now = Number(serverTime[0]) * 1000 + Math.floor(Number(serverTime[1]) / 1000);
+        const since = oldest ? Number(oldest.split(' ')[2]) : undefined;
         status = {
-          source: { key: config.sourceKey, length: source },
-          processing: { key: config.processingKey, length: processing, ...oldestInFlight(tail, takes, since, now) },
+          source: { key: config.sourceKey, length: source + landing },
+          processing: processing > 0 && since !== undefined && Number.isFinite(since)
+            ? { key: config.processingKey, length: processing, oldestAgeMs: now - since, oldestTakenAtMs: since }
+            : { key: config.processingKey, length: processing, oldestAgeMs: null, oldestTakenAtMs: null },
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
           lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null },
           topic: await topicStatus(config, log).catch((err: unknown) => {
@@ -63,28 +64,9 @@ export function statusCommand(): Command {
     });
 }
 
-/**
- * Since when the oldest item in flight (the processing list's tail) has been there: the take
- * whose record (take-5.lua, newest first) carries the digest of its batch's oldest item. An item
- * no record names (taken by an older bridge, or its batch partly acked) is older than the takes
- * recorded: then the oldest record, or the in-flight-since time when older, stands in for it.
- */
-function oldestInFlight(tail: Buffer | null, takes: readonly string[], since: string | null, now: number): Pick<Status['processing'], 'oldestAgeMs' | 'oldestTakenAtMs'> {
-  if (tail === null) return { oldestAgeMs: null, oldestTakenAtMs: null };
-  const at = (takenAtMs: number): Pick<Status['processing'], 'oldestAgeMs' | 'oldestTakenAtMs'> => ({ oldestAgeMs: now - takenAtMs, oldestTakenAtMs: takenAtMs });
-  const digest = createHash('sha1').update(tail).digest('hex');
-  const times = takes.map((record) => {
-    const [takenAtMs = '', oldestItemSha1] = record.split(' ');
-    return { takenAtMs: Number(takenAtMs), oldestItemSha1 };
-  });
-  const named = times.find((t) => t.oldestItemSha1 === digest);
-  if (named) return at(named.takenAtMs);
-  const candidates = [...times.map((t) => t.takenAtMs), since === null ? NaN : Number(since)].filter(Number.isFinite);
-  return candidates.length === 0 ? { oldestAgeMs: null, oldestTakenAtMs: null } : at(Math.min(...candidates));
-}
-
 async function topicStatus(config: Parameters<typeof kafkaClient>[0] & { kafkaTopic: string }, log: ReturnType<typeof createLogger>): Promise<Status['topic']> {
-  const admin = kafkaClient(config, log, { retry: { retries: 2 } }).admin();
+  const kafka = kafkaClient(config, log, { retry: { retries: 2 } });
+  const admin = kafka.admin();
   // Not reaching the broker rejects (the caller reports it); a topic it lacks is a status.
   try {
     await admin.connect();
@@ -95,7 +77,8 @@ async function topicStatus(config: Parameters<typeof kafkaClient>[0] & { kafkaTo
   try {
     const offsets = await admin.fetchTopicOffsets(config.kafkaTopic);
     const partitions = offsets.map((p) => ({ partition: p.partition, low: p.low, high: p.high })).sort((a, b) => a.partition - b.partition);
-    return { name: config.kafkaTopic, partitions, records: partitions.reduce((a, p) => a + Number(BigInt(p.high) - BigInt(p.low)), 0) };
+    const durable = await durability(kafka, config.kafkaTopic);
+    return { name: config.kafkaTopic, partitions, records: partitions.reduce((a, p) => a + Number(BigInt(p.high) - BigInt(p.low)), 0), ...durable };
   } catch (err) {
     return { name: config.kafkaTopic, error: (err as Error).message };
   } finally {
@@ -113,7 +96,8 @@ function formatStatus(s: Status): string {
   ];
   if ('error' in s.topic) rows.push(['topic', s.topic.name, s.topic.error]);
   else {
-    rows.push(['topic', s.topic.name, `${s.topic.records} records in ${s.topic.partitions.length} partitions`]);
+    rows.push(['topic', s.topic.name, `${s.topic.records} records in ${s.topic.partitions.length} partitions, replication factor ${s.topic.replicationFactor}, min.insync.replicas ${s.topic.minInsyncReplicas}`]);
+    if (s.topic.warning) rows.push(['', '  warning', s.topic.warning]);
     for (const p of s.topic.partitions) rows.push(['', `  partition ${p.partition}`, `offsets ${p.low}..${p.high}`]);
   }
   const w0 = Math.max(...rows.map((r) => r[0].length));

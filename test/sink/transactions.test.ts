@@ -1,0 +1,115 @@
+// The transactional sink against a real Kafka: a second producer with the same transactional id
+// initialises and fences the first — on send and on commit — so a read_committed reader sees one
+// copy; and the committed position read back is exactly the last committed transaction's.
+
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { FencedError } from '../../src/errors';
+import { createLogger } from '../../src/log';
+import { KafkaSink, type OutMessage, type SinkSettings } from '../../src/sink/kafka-sink';
+import { createProducer } from '../../src/sink/producer';
+import { kafkaClient, services, uniqueName } from '../support/services';
+import { readToEnd } from '../../src/sink/topic-reader';
+
+const log = createLogger('silent');
+const sinks: KafkaSink[] = [];
+after(async () => {
+  for (const s of sinks) await s.disconnect().catch(() => undefined);
+});
+
+function settings(topic: string, transactionalId: string, progressTopic: string): SinkSettings {
+  return {
+    kafkaBrokers: services.kafkaBrokers.split(','),
+    kafkaTopic: topic,
+    kafkaClientId: 'cdr-bridge-test',
+    kafkaCompression: 'none',
+    kafkaCreateTopic: true,
+    kafkaTopicPartitions: 1,
+    kafkaTopicReplicationFactor: undefined,
+    kafkaMaxRequestBytes: 900_000,
+    kafkaTransactionalId: transactionalId,
+    kafkaProgressTopic: progressTopic,
+    sourceKey: 'test:source',
+    kafkaSaslMechanism: undefined,
+    kafkaSaslUsername: undefined,
+    kafkaSaslPassword: undefined,
+    kafkaSsl: false,
+    kafkaSslCaFile: undefined,
+  } as SinkSettings;
+}
+
+function sink(s: SinkSettings): KafkaSink {
+  const k = new KafkaSink(s, log);
+  sinks.push(k);
+  return k;
+}
+
+const message = (id: string): OutMessage => ({ key: `k-${id}`, value: Buffer.from(`value-${id}`), cdrId: id });
+
+describe('transactional sink', () => {
+  it('a second producer with the same transactional id initialises and fences the first on send and on commit; read_committed sees one copy', async () => {
+    const s = settings(uniqueName('test.txn'), uniqueName('tx'), uniqueName('test.progress'));
+    const first = sink(s);
+    await first.connect();
+    await first.init();
+    await first.begin();
+    await first.send([message('a')]);
+    await first.commit({ listId: 'L', seq: 1 });
+
+    // The first (now a zombie) opens a transaction and sends; the second initialises meanwhile.
+    await first.begin();
+    await first.send([message('zombie-1')]);
+    const second = sink(s);
+    await second.connect();
+    await second.init();
+    await assert.rejects(first.send([message('zombie-2')]), FencedError, 'the zombie is fenced on send');
+    await assert.rejects(first.commit({ listId: 'L', seq: 2 }), FencedError, 'and on commit');
+
+    assert.deepEqual(await second.committedProgress(), { listId: 'L', seq: 1 }, 'the zombie\'s transaction did not commit its position');
+    await second.begin();
+    await second.send([message('b')]);
+    await second.commit({ listId: 'L', seq: 2 });
+
+    const ids: string[] = [];
+    await readToEnd(kafkaClient(), s.kafkaTopic, {}, (m) => ids.push(String(m.headers['cdr-id'])));
+    assert.deepEqual(ids, ['a', 'b'], 'read_committed: the zombie\'s records are not there');
+    // A third process (a restart) initialises too: the fresh-producer id/epoch fix holds.
+    const third = sink(s);
+    await third.connect();
+    await third.init();
+    assert.deepEqual(await third.committedProgress(), { listId: 'L', seq: 2 });
+  });
+
+  it('reads the last committed position, skipping an aborted one, while another producer holds a transaction open on the progress topic', async () => {
+    const progressTopic = uniqueName('test.progress');
+    const mine = settings(uniqueName('test.txn'), uniqueName('tx-mine'), progressTopic);
+    const a = sink(mine);
+    await a.connect();
+    assert.equal(await (async () => { await a.init(); return a.committedProgress(); })(), undefined, 'nothing committed yet');
+    for (let seq = 1; seq <= 3; seq++) {
+      await a.begin();
+      await a.send([message(`m${seq}`)]);
+      await a.commit({ listId: 'L', seq });
+    }
+    // Another source's producer opens a transaction on the same progress partition and leaves it open.
+    const other = await createProducer(settings(mine.kafkaTopic, uniqueName('tx-other'), progressTopic), log, uniqueName('tx-other'));
+    const open = await other.beginTransaction();
+    await open.send({ messages: [{ topic: progressTopic, partition: 0, key: Buffer.from('tx-other'), value: Buffer.from('{"list":"O","seq":9}') }] });
+    try {
+      // Mine commits seq 4 after the other's open transaction began: read_committed would not see it yet.
+      await a.begin();
+      await a.send([message('m4')]);
+      await a.commit({ listId: 'L', seq: 4 });
+      // A transaction of mine that fails before its commit is aborted by the next init.
+      await a.begin();
+      await a.send([message('m5')]);
+      const b = sink(mine);
+      await b.connect();
+      await b.init();
+      assert.deepEqual(await b.committedProgress(), { listId: 'L', seq: 4 });
+    } finally {
+      await open.abort().catch(() => undefined);
+      await other.close(true);
+    }
+  });
+});
