@@ -1,14 +1,16 @@
 # cdr-bridge: a small, non-root image. Build stage compiles the TypeScript; the runtime stage
 # carries only production dependencies, the compiled code, the Lua scripts and the schema.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
+# --ignore-scripts: the `node` devDependency's install script would fetch a second Node 24 (it
+# is the project's own runtime outside containers); the base image's Node is the one used here.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
 COPY schemas ./schemas
 RUN mkdir -p test bench && npx tsc -p tsconfig.json
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -22,8 +22,11 @@ class BridgeChild {
   private exitedFlag = false;
 
   constructor(env: Record<string, string>, nodeArgs: readonly string[], root: string, client: KafkaClientName) {
-    const entry = [path.join(root, 'dist/src/cli/main.js'), 'run'];
-    this.child = spawn(process.execPath, [...nodeArgs, ...entry], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const [command, args] =
+      client === 'reliable-mover'
+        ? [MOVER_PYTHON, [path.join(root, 'bench/reliable-mover.py')]]
+        : [process.execPath, [...nodeArgs, path.join(root, 'dist/src/cli/main.js'), 'run']];
+    this.child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     live.add(this.child);
     this.child.stderr!.on('data', (b: Buffer) => {
       this.stderr += b.toString();
@@ -61,8 +64,13 @@ class BridgeChild {
   }
 }
 
-/** product: `cdr-bridge run`. */
-export type KafkaClientName = 'product';
+/** product: `cdr-bridge run`; reliable-mover: bench/reliable-mover.py, the yardstick (Python on librdkafka, raw JSON). */
+export type KafkaClientName = 'product' | 'reliable-mover';
+
+/** Debian's Python, where scripts/bench installs python3-redis and python3-confluent-kafka. */
+const MOVER_PYTHON = '/usr/bin/python3';
+/** What each process under test logs once it is about to take. */
+const READY_LINE: Record<KafkaClientName, string> = { product: 'acquired the lease', 'reliable-mover': 'mover ready' };
 
 export interface StartOptions {
   /** Node flags (e.g. --cpu-prof). */
@@ -83,12 +91,13 @@ export class BridgeUnderTest {
     this.timer = setInterval(() => this.sample(), 100);
   }
 
-  /** Starts the bridge and resolves once it holds the lease (so it is about to take). */
+  /** Starts the bridge (or the mover) and resolves once it holds the lease (so it is about to take). */
   static async start(env: Record<string, string>, o: StartOptions = {}): Promise<BridgeUnderTest> {
-    const p = new BridgeChild({ HTTP_PORT: '0', LOG_LEVEL: 'info', ...env }, [...NODE_FLAGS, ...(o.nodeArgs ?? [])], o.root ?? ROOT, o.client ?? 'product');
+    const client = o.client ?? 'product';
+    const p = new BridgeChild({ HTTP_PORT: '0', LOG_LEVEL: 'info', ...env }, [...NODE_FLAGS, ...(o.nodeArgs ?? [])], o.root ?? ROOT, client);
     const b = new BridgeUnderTest(p);
     try {
-      await p.waitForLog('acquired the lease', 120_000);
+      await p.waitForLog(READY_LINE[client], 120_000);
     } catch (err) {
       await b.stop().catch(() => undefined);
       throw err;

@@ -11,7 +11,7 @@ import type { BenchStack } from './bench-stack';
 import { preload } from './backlog';
 import { BridgeUnderTest, round1, type StartOptions } from './bridge-under-test';
 import { cpuMeter, type CpuSeconds } from './cpu-meter';
-import { deleteTopic, topicCount } from './topics';
+import { committedCount, deleteTopic } from './topics';
 
 export interface DrainOptions {
   cdrs: number;
@@ -92,7 +92,7 @@ export async function drain(stack: BenchStack, o: DrainOptions): Promise<DrainRe
     await bridge.stop();
   }
   const perCdr = (cpuSeconds: number): number => round1((cpuSeconds * 1e6) / o.cdrs);
-  const inTopic = await topicCount(stack, topic);
+  const inTopic = await committedCount(stack, topic);
   if (inTopic !== o.cdrs) throw new Error(`drain: the topic holds ${inTopic} records, expected ${o.cdrs}`);
   const stored = storedBytes(stack, topic);
   await deleteTopic(stack, topic);

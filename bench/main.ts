@@ -18,6 +18,7 @@ import { naiveBridge } from './naive-bridge';
 import { parseOptions, runs, UsageError, type BenchOptions } from './options';
 import { consoleTable, markdown, ratios, type Results } from './report';
 import { throughputChart } from './throughput-chart';
+import { yardstick } from './yardstick';
 
 const DEFAULT_BATCH_SIZE = 500;
 const CHART_FILE = 'throughput-vs-batch-size.svg';
@@ -53,6 +54,15 @@ async function bench(o: BenchOptions, stack: BenchStack): Promise<Results> {
     say('drain: again with KAFKA_COMPRESSION=lz4');
     r.drainLz4 = await drain(stack, { cdrs: o.cdrs, env: { KAFKA_COMPRESSION: 'lz4' }, start: { nodeArgs } });
     say(`drain: ${r.drainLz4.cdrPerSec} CDR/s, bridge CPU ${r.drainLz4.cpuUsPerCdr.bridge} µs/CDR, ${r.drainLz4.storedBytesPerCdr ?? '?'} B/CDR stored (uncompressed ${r.drain.storedBytesPerCdr ?? '?'})`);
+  }
+  if (runs(o, 'mover')) {
+    if (!runs(o, 'drain')) {
+      say(`yardstick: warm-up drain of ${Math.max(1, Math.floor(o.cdrs / 5))} CDRs (not counted)`);
+      await drain(stack, { cdrs: Math.max(1, Math.floor(o.cdrs / 5)) });
+    }
+    say(`yardstick: ${o.moverRounds} rounds of ${o.cdrs} CDRs each, the bridge and the reliable mover (Python + librdkafka) in turns`);
+    r.yardstick = await yardstick(stack, o.cdrs, o.moverRounds, say);
+    say(`yardstick: bridge / mover ${r.yardstick.ratio} (medians: bridge ${r.yardstick.bridgeCdrPerSec} CDR/s, mover ${r.yardstick.moverCdrPerSec} CDR/s)`);
   }
   if (runs(o, 'ceiling')) {
     const size = String(r.payload.recordBytes);

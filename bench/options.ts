@@ -3,8 +3,10 @@
 
 export interface BenchOptions {
   quick: boolean;
-  /** CDRs in the main drain (and the Kafka and Redis ceilings). */
+  /** CDRs in the main drain (and the Kafka and Redis ceilings, and each yardstick drain). */
   cdrs: number;
+  /** Rounds of the yardstick: the bridge and the reliable mover drain `cdrs` each, in turns. */
+  moverRounds: number;
   /** CDRs for the naive bridge (it is slow: one round trip of each kind per CDR). */
   naiveCdrs: number;
   /** Offered loads for the latency phase, CDR/s, and how long each runs. */
@@ -17,7 +19,7 @@ export interface BenchOptions {
   /** The batch-size sweep: BATCH_SIZE values and the CDRs drained at each. */
   sweepSizes: number[];
   sweepCdrs: number;
-  /** Only these phases (all when empty): drain, ceiling, naive, latency, memory, sweep. */
+  /** Only these phases (all when empty): drain, mover, ceiling, naive, latency, memory, sweep. */
   only: Set<Phase>;
   /** Directory for V8 CPU profiles of the drain's bridge (node --cpu-prof), when set. */
   cpuProfDir: string | undefined;
@@ -27,11 +29,11 @@ export interface BenchOptions {
   stackDir: string | undefined;
 }
 
-export const PHASES = ['drain', 'ceiling', 'naive', 'latency', 'memory', 'sweep'] as const;
+export const PHASES = ['drain', 'mover', 'ceiling', 'naive', 'latency', 'memory', 'sweep'] as const;
 export type Phase = (typeof PHASES)[number];
 
-const USAGE = `usage: npm run bench -- [--quick] [--cdrs N] [--naive-cdrs N] [--backlog N] [--sweep-cdrs N]
-                          [--latency-seconds S] [--only drain,ceiling,naive,latency,memory,sweep]
+const USAGE = `usage: npm run bench -- [--quick] [--cdrs N] [--mover-rounds N] [--naive-cdrs N] [--backlog N] [--sweep-cdrs N]
+                          [--latency-seconds S] [--only drain,mover,ceiling,naive,latency,memory,sweep]
                           [--cpu-prof DIR] [--results DIR] [--stack-dir DIR]`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -39,6 +41,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const o: BenchOptions = {
     quick,
     cdrs: quick ? 20_000 : 500_000,
+    moverRounds: quick ? 2 : 3,
     naiveCdrs: quick ? 500 : 5_000,
     latencyRates: [1_000, 10_000],
     latencySeconds: quick ? 4 : 20,
@@ -63,6 +66,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--cdrs':
         o.cdrs = count(flag, value());
+        break;
+      case '--mover-rounds':
+        o.moverRounds = count(flag, value());
         break;
       case '--naive-cdrs':
         o.naiveCdrs = count(flag, value());

@@ -7,6 +7,7 @@ import type { DrainResult } from './drain';
 import type { LatencyResult, Percentiles } from './latency';
 import type { Machine } from './machine';
 import type { NaiveResult } from './naive-bridge';
+import type { YardstickResult } from './yardstick';
 
 export interface Results {
   startedAt: string;
@@ -18,6 +19,8 @@ export interface Results {
   drainKafkajs?: DrainResult;
   /** The same drain with KAFKA_COMPRESSION=lz4. */
   drainLz4?: DrainResult;
+  /** The bridge and the reliable mover (bench/reliable-mover.py) draining in turns. */
+  yardstick?: YardstickResult;
   kafkaCeiling?: KafkaCeiling;
   kafkaCeilingOneInFlight?: KafkaCeiling;
   redisCeiling?: RedisCeiling;
@@ -73,6 +76,13 @@ function rows(r: Results): [string, string, string][] {
     const c = r.redisCeiling;
     out.push(['ceiling: Redis take script alone', `${n(c.takeCdrPerSec)} CDR/s`, `${n(c.cdrs)} CDRs, batches of ${c.batchSize}`]);
     out.push(['ceiling: Redis take + ack', `${n(c.takeAckCdrPerSec)} CDR/s`, 'the bridge\'s whole Redis side']);
+  }
+  if (r.yardstick) {
+    const y = r.yardstick;
+    const each = (ds: DrainResult[]): string => ds.map((d) => n(d.cdrPerSec)).join(', ');
+    out.push(['reliable mover (Python + librdkafka, raw JSON)', `${n(y.moverCdrPerSec)} CDR/s`, `median of ${y.rounds} drains of ${n(y.cdrs)} (${each(y.mover)}); Lua take, acks=all idempotent, flush, LTRIM; no decode, no Avro, no key; CPU ${y.moverCpuUsPerCdr} µs/CDR (its own process)`]);
+    out.push(['  the bridge in the same rounds', `${n(y.bridgeCdrPerSec)} CDR/s`, `median of ${y.rounds} (${each(y.bridge)}), alternating which drains first; CPU ${y.bridgeCpuUsPerCdr} µs/CDR`]);
+    out.push(['ratio bridge / reliable mover', `${y.ratio}×`, 'median of the per-round ratios (target ≥ 0.8)']);
   }
   if (r.naive) out.push(['naive bridge (1 CDR per round trip)', `${n(r.naive.cdrPerSec)} CDR/s`, `${n(r.naive.cdrs)} CDRs in ${r.naive.seconds} s`]);
   if (r.ratios.drainOverKafkaCeiling !== undefined) out.push(['ratio drain / Kafka ceiling', `${r.ratios.drainOverKafkaCeiling}`, '']);

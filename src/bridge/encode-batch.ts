@@ -3,7 +3,7 @@
 // --publish`, so a CDR comes out byte-for-byte the same whichever of them publishes it.
 
 import type { Cdr } from '../codec/cdr';
-import { decodePayload } from '../codec/decode-payload';
+import { CdrEncoder, EncodedCdr } from '../codec/cdr-encoder';
 import type { Framer } from '../codec/framing';
 import type { OutMessage } from '../sink/kafka-sink';
 import type { Refused } from '../source/reliable-list';
@@ -13,8 +13,14 @@ export interface EncodeSettings {
   kafkaKeyField: keyof Cdr;
 }
 
+/**
+ * A message to publish. `key` and `cdrId` as text, as OutMessage has them; `keyBytes` and
+ * `cdrIdBytes` are the same as bytes, views into `value`, for a producer that takes Buffers.
+ */
+export type EncodedMessage = OutMessage & Pick<EncodedCdr, 'keyBytes' | 'cdrIdBytes'>;
+
 export interface EncodedBatch {
-  messages: OutMessage[];
+  messages: EncodedMessage[];
   /** Raw items behind `messages`, removed from the processing list once Kafka confirms. */
   published: Buffer[];
   refused: Refused[];
@@ -24,17 +30,16 @@ export interface EncodedBatch {
 }
 
 export function encodeBatch(raws: readonly Buffer[], takenAt: number, framer: Framer, settings: EncodeSettings): EncodedBatch {
-  const keyField = settings.kafkaKeyField;
+  const encoder = new CdrEncoder(framer, settings, takenAt);
   const out: EncodedBatch = { messages: [], published: [], refused: [], takenAt, taken: raws.length };
   for (const raw of raws) {
-    const decoded = decodePayload(raw, takenAt, { maxPayloadBytes: settings.maxPayloadBytes });
-    if (!decoded.ok) {
-      out.refused.push({ raw, reason: decoded.reason });
-      continue;
+    const encoded = encoder.encode(raw);
+    if (encoded instanceof EncodedCdr) {
+      out.messages.push(encoded);
+      out.published.push(raw);
+    } else {
+      out.refused.push({ raw, reason: encoded.reason });
     }
-    const key = decoded.cdr[keyField];
-    out.messages.push({ key: key === null ? null : String(key), value: framer.encode(decoded.cdr), cdrId: decoded.cdr.cdr_id });
-    out.published.push(raw);
   }
   return out;
 }

@@ -33,6 +33,11 @@ export class MessageFraming implements Framer {
     return this.framer.encode(cdr);
   }
 
+  get header(): Buffer {
+    if (this.framer === undefined) throw new Error('MessageFraming.header before prepare(): the schema id is not known yet');
+    return this.framer.header;
+  }
+
   /**
    * Settles the schema id (nothing to do without a registry). Retries while the registry
    * cannot be reached, until `stopped()`; throws SchemaRegistryError when it refuses.

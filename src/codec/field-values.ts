@@ -13,14 +13,18 @@ export class Rejection {
 // With the u flag a well-formed surrogate pair is one code point, so this matches only
 // lone surrogates. JSON can spell one ("\ud800"); UTF-8, and so Avro, cannot carry it.
 const LONE_SURROGATE = /\p{Cs}/u;
-const SIP_CODE_DIGITS = /^[0-9]{1,9}$/;
+// A SIP code written as a string: an optional minus and up to ten digits (the range is checked after).
+const SIP_CODE_TEXT = /^-?[0-9]{1,10}$/;
+const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 const SHOWN_MAX_CHARS = 40;
 
 /**
- * A nullable string field. A string is kept as is; an integer written as plain digits
- * (27821234567) becomes those digits; null or absent is null. Anything else is refused.
- * `valueText` is the value exactly as written in the payload.
+ * A nullable string field. A string is kept as is; a JSON number becomes its text exactly as
+ * written (98765432109876543210, 27821234567.0, 2.78e10, -0: every digit, no rounding, no
+ * re-spelling), since diallers write call ids and phone numbers as numbers, whatever their
+ * size; null or absent is null. A boolean, array or object is refused: its JSON text would be
+ * indistinguishable from a string the dialler wrote. `valueText` is the value as written.
  */
 export function stringField(key: string, value: unknown, valueText: string): string | null | Rejection {
   if (typeof value === 'string') {
@@ -31,58 +35,47 @@ export function stringField(key: string, value: unknown, valueText: string): str
     return value;
   }
   if (value === null || value === undefined) return null;
-  if (typeof value === 'number') return integerAsString(key, value, valueText);
+  if (typeof value === 'number') return valueText;
   return new Rejection(`field "${key}" is ${show(value, valueText)}, not a string`);
 }
 
-/** Like stringField, but the field must be present and not blank. */
+/**
+ * Like stringField, but null cannot be carried (the schema's field is a plain string). An
+ * empty or blank string can, and is: it is what the dialler wrote, and refusing it would take
+ * the call out of every consumer's accounting.
+ */
 export function requiredStringField(key: string, value: unknown, valueText: string): string | Rejection {
   const s = stringField(key, value, valueText);
   if (s === null) return new Rejection(`field "${key}" is null`);
-  if (typeof s === 'string' && s.trim() === '') {
-    return new Rejection(`field "${key}" is ${s === '' ? 'empty' : 'only whitespace'}`);
-  }
   return s;
 }
 
 /**
- * A nullable non-negative int field (the SIP termination code): a JSON integer in
- * 0..2^31-1, or a string of 1-9 ASCII digits. Anything else is refused.
+ * A nullable Avro int field (the SIP termination code): a JSON integer, or a string of an
+ * optional minus and 1-10 ASCII digits, within the int32 range Avro can hold (a negative code,
+ * such as -1 for "none", is carried). Anything else is refused: an int cannot hold it.
  */
 export function intField(key: string, value: unknown, valueText: string): number | null | Rejection {
   if (value === null || value === undefined) return null;
+  let n: number;
   if (typeof value === 'number') {
     if (!Number.isInteger(value)) return new Rejection(`field "${key}" is ${show(value, valueText)}, not an integer`);
-    if (value < 0 || value > INT32_MAX) {
-      return new Rejection(`field "${key}" is ${show(value, valueText)}, outside 0..${INT32_MAX}`);
-    }
-    return value;
+    n = value;
+  } else if (typeof value === 'string' && SIP_CODE_TEXT.test(value)) {
+    n = Number(value);
+  } else {
+    return new Rejection(`field "${key}" is ${show(value, valueText)}, not an integer`);
   }
-  if (typeof value === 'string' && SIP_CODE_DIGITS.test(value)) return Number(value);
-  return new Rejection(`field "${key}" is ${show(value, valueText)}, not an integer`);
+  if (n < INT32_MIN || n > INT32_MAX) {
+    return new Rejection(`field "${key}" is ${show(value, valueText)}, outside ${INT32_MIN}..${INT32_MAX}`);
+  }
+  // -0 (written "-0" or "-0.0") is the int 0: Avro has no negative zero to carry.
+  return n + 0;
 }
 
 /** True if `s` holds a surrogate without its partner (so it has no UTF-8 encoding). */
 export function hasLoneSurrogate(s: string): boolean {
   return LONE_SURROGATE.test(s);
-}
-
-function integerAsString(key: string, value: number, valueText: string): string | Rejection {
-  if (!Number.isInteger(value)) {
-    return new Rejection(`field "${key}" is ${show(value, valueText)}, not a string or whole number`);
-  }
-  if (!Number.isSafeInteger(value)) {
-    return new Rejection(
-      `field "${key}" is the number ${show(value, valueText)}, too long to carry exactly; the dialler must send it as a string`,
-    );
-  }
-  const digits = String(value);
-  // 27821234567.0, 2.7821234567e10 and -0 are whole numbers, but turning them into
-  // "27821234567" or "0" would change what the dialler wrote.
-  if (digits !== valueText) {
-    return new Rejection(`field "${key}" is the number ${show(value, valueText)}, not written as plain digits`);
-  }
-  return digits;
 }
 
 /** How a value is named in a reason: as written, shortened; containers by kind. */

@@ -14,6 +14,8 @@ export class FramingError extends Error {
 
 export interface Framer {
   readonly name: string;
+  /** The bytes before the Avro body of every value (the encoder writes them itself). */
+  readonly header: Buffer;
   encode(cdr: Cdr): Buffer;
 }
 
@@ -29,7 +31,7 @@ export function singleObjectFramer(type: avro.Type = cdrType): Framer {
   header[0] = SINGLE_OBJECT_MAGIC[0];
   header[1] = SINGLE_OBJECT_MAGIC[1];
   schemaFingerprint(type).copy(header, 2);
-  return { name: 'avro-single-object', encode: scratchEncoder(type, header) };
+  return { name: 'avro-single-object', header, encode: scratchEncoder(type, header) };
 }
 
 /** Confluent wire format: a zero byte, the registry's schema id (int32 BE), the body. */
@@ -40,7 +42,7 @@ export function confluentFramer(schemaId: number, type: avro.Type = cdrType): Fr
   const header = Buffer.alloc(CONFLUENT_HEADER_BYTES);
   header[0] = CONFLUENT_MAGIC;
   header.writeUInt32BE(schemaId, 1);
-  return { name: 'confluent', encode: scratchEncoder(type, header) };
+  return { name: 'confluent', header, encode: scratchEncoder(type, header) };
 }
 
 // Writing header and body into one reusable buffer and copying out once measured ~1.4x

@@ -1,24 +1,13 @@
-// Reads a .env file (KEY=VALUE lines) so an operator can keep settings beside the sidecar.
-// Only the subset of the format people actually write: comments, `export`, quotes.
+// Reads a .env file so an operator can keep settings beside the sidecar. The format is Node's own
+// (util.parseEnv, the parser of `node --env-file`): comments, `export`, single, double and
+// backtick quotes, `\n` in double quotes, values over several lines inside quotes.
 
 import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { ConfigError } from '../errors';
 
 export function parseDotenv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const rawLine of text.split(/\r?\n/)) {
-    const line = rawLine.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!m) continue;
-    const key = m[1] as string;
-    let value = m[2] as string;
-    if (/^"(.*)"$/.test(value)) value = value.slice(1, -1).replace(/\\n/g, '\n').replace(/\\"/g, '"');
-    else if (/^'(.*)'$/.test(value)) value = value.slice(1, -1);
-    else value = value.replace(/\s+#.*$/, '');
-    out[key] = value;
-  }
-  return out;
+  return parseEnv(text) as Record<string, string>;
 }
 
 /**

@@ -9,10 +9,14 @@ import { ReadinessState, type Readiness } from './readiness';
 export interface ListLengths {
   source: number;
   processing: number;
+  /** Length of the dead-letter list, when read. */
+  deadLetter?: number;
+  /** How long the oldest CDR has been in the processing list; null when it is empty. */
+  oldestInFlightMs?: number | null;
 }
 
 export interface MetricsOptions {
-  /** Reads LLEN of the source and processing lists (e.g. `() => list.lengths()`); once per scrape. */
+  /** Reads the lists' lengths (e.g. `() => list.lengths()`); once per scrape. */
   listLengths?: () => Promise<ListLengths>;
   /** A scrape waits at most this long for the lengths, then reports the last values it has. */
   lengthsTimeoutMs?: number;
@@ -41,11 +45,13 @@ export class BridgeMetrics implements BridgeObserver {
   private readonly roleGauge: Gauge<'role'>;
   private readonly sourceBacklog: Gauge;
   private readonly inFlight: Gauge;
+  private readonly deadLetterBacklog: Gauge;
+  private readonly oldestInFlight: Gauge;
   private readonly batchSeconds: Histogram;
   private readonly ageSeconds: Histogram;
   private readonly listLengths: (() => Promise<ListLengths>) | undefined;
   private readonly lengthsTimeoutMs: number;
-  /** The LLEN call under way, shared by both gauges of a scrape and never more than one. */
+  /** The lengths call under way, shared by every list gauge of a scrape and never more than one. */
   private lengthsCall: Promise<void> | undefined;
 
   constructor(options: MetricsOptions = {}) {
@@ -70,6 +76,9 @@ export class BridgeMetrics implements BridgeObserver {
     new Gauge({ name: `${PREFIX}kafka_up`, help: '1 while the broker answers and publishing is not failing', registers, collect() { this.set(state.kafka ? 1 : 0); } });
     this.sourceBacklog = new Gauge({ name: `${PREFIX}source_backlog`, help: 'CDRs waiting in the source list (LLEN at scrape time)', registers, collect: () => this.refreshLengths() });
     this.inFlight = new Gauge({ name: `${PREFIX}in_flight`, help: 'CDRs in the processing list (LLEN at scrape time)', registers, collect: () => this.refreshLengths() });
+    this.deadLetterBacklog = new Gauge({ name: `${PREFIX}dead_letter_backlog`, help: 'entries in the dead-letter list, waiting for an operator (LLEN at scrape time)', registers, collect: () => this.refreshLengths() });
+    // From Redis, not from this process: a standby shows what a dead leader left in flight.
+    this.oldestInFlight = new Gauge({ name: `${PREFIX}oldest_in_flight_seconds`, help: 'how long the oldest CDR in the processing list has been there, by Redis\'s clock (0 when it is empty)', registers, collect: () => this.refreshLengths() });
 
     this.batchSeconds = new Histogram({ name: `${PREFIX}batch_publish_seconds`, help: 'time from sending a batch to the broker confirming it', buckets: SECONDS_BUCKETS, registers });
     this.ageSeconds = new Histogram({ name: `${PREFIX}cdr_age_at_publish_seconds`, help: 'time from taking a CDR off the source list to the broker confirming it', buckets: SECONDS_BUCKETS, registers });
@@ -131,7 +140,7 @@ export class BridgeMetrics implements BridgeObserver {
   }
 
   /**
-   * Sets both list gauges from one LLEN round trip. A failure or a slow Redis never fails the
+   * Sets the list gauges from one round trip. A failure or a slow Redis never fails the
    * scrape: the gauges keep their last values. A call still pending (Redis down: commands wait
    * for the reconnect) is reused rather than queueing another behind it.
    */
@@ -144,6 +153,8 @@ export class BridgeMetrics implements BridgeObserver {
         (l) => {
           this.sourceBacklog.set(l.source);
           this.inFlight.set(l.processing);
+          if (l.deadLetter !== undefined) this.deadLetterBacklog.set(l.deadLetter);
+          if (l.oldestInFlightMs !== undefined) this.oldestInFlight.set((l.oldestInFlightMs ?? 0) / 1000);
         },
         () => undefined,
       )

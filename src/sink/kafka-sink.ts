@@ -20,6 +20,9 @@ export interface OutMessage {
   value: Buffer;
   /** The CDR's stable id; sent as header `cdr-id` so consumers can dedupe. */
   cdrId: string;
+  /** `key` and `cdrId` as the bytes sent (the codec gives views into `value`: no copy per record). */
+  keyBytes: Buffer | null;
+  cdrIdBytes: Buffer;
 }
 
 export interface SinkSettings extends KafkaSecuritySettings {
@@ -62,7 +65,7 @@ export function* inRequests(messages: readonly OutMessage[], maxBytes: number): 
   let run: OutMessage[] = [];
   let bytes = 0;
   for (const m of messages) {
-    const size = m.value.length + (m.key?.length ?? 0) + 100;
+    const size = m.value.length + (m.keyBytes?.length ?? 0) + 100;
     if (run.length > 0 && bytes + size > maxBytes) {
       yield run;
       run = [];
@@ -169,7 +172,7 @@ export class KafkaSink {
     for (const request of inRequests(messages, this.settings.kafkaMaxRequestBytes)) {
       try {
         await transaction.send({
-          messages: request.map((m) => ({ topic, key: m.key === null ? undefined : Buffer.from(m.key), value: m.value, headers: new Map([[CDR_ID_HEADER_BYTES, Buffer.from(m.cdrId, 'latin1')]]) })),
+          messages: request.map((m) => ({ topic, key: m.keyBytes ?? undefined, value: m.value, headers: new Map([[CDR_ID_HEADER_BYTES, m.cdrIdBytes]]) })),
         });
       } catch (err) {
         throw failure(err, 'sending to Kafka failed');

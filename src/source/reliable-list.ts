@@ -213,15 +213,29 @@ export class ReliableList {
     return this.redis.llen(this.keys.processing);
   }
 
-  async lengths(): Promise<{ source: number; landing: number; processing: number; deadLetter: number }> {
-    const [source, landing, processing, deadLetter] = await Promise.all([
+  /**
+   * The lists' lengths, and how long the oldest batch has been in flight by Redis's clock (from
+   * its batch record; null when nothing is). One pipelined round trip.
+   */
+  async lengths(): Promise<{ source: number; landing: number; processing: number; deadLetter: number; oldestInFlightMs: number | null }> {
+    const [source, landing, processing, deadLetter, oldest, time] = await Promise.all([
       this.redis.llen(this.keys.source),
       this.redis.llen(this.companions.landing),
       this.redis.llen(this.keys.processing),
       this.redis.llen(this.keys.deadLetter),
+      this.redis.lindex(this.companions.batches, -1),
+      this.redis.time(),
     ]);
-    return { source, landing, processing, deadLetter };
+    return { source, landing, processing, deadLetter, oldestInFlightMs: oldestInFlightMs(processing, oldest, time[0], time[1]) };
   }
+}
+
+/** Age of the oldest batch in flight from its record ("seq count takenAtMs") and Redis's TIME. */
+export function oldestInFlightMs(processing: number, oldestRecord: string | null, seconds: string | number | undefined, micros: string | number | undefined): number | null {
+  const takenAt = oldestRecord === null ? NaN : Number(oldestRecord.split(' ')[2]);
+  if (processing === 0 || !Number.isFinite(takenAt)) return null;
+  const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  return Math.max(0, nowMs - takenAt);
 }
 
 /** An identity for a processing list that has none yet (the take script keeps the first). */

@@ -12,8 +12,8 @@ import { BIN } from '../support/bridge-process';
 
 describe('node flags', () => {
   it('bin/cdr-bridge execs node with exactly the flags of src/cli/node-flags.ts, before the script', () => {
-    const exec = readFileSync(BIN, 'utf8').split('\n').find((l) => l.startsWith('exec node '));
-    assert.ok(exec, 'an exec node line');
+    const exec = readFileSync(BIN, 'utf8').split('\n').find((l) => l.startsWith('exec "$node" '));
+    assert.ok(exec, 'an exec "$node" line');
     const words = exec.split(/\s+/).slice(2);
     const script = words.findIndex((w) => w.includes('dist/src/cli/main.js'));
     assert.ok(script > 0, exec);

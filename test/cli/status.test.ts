@@ -40,15 +40,20 @@ describe('cdr-bridge status', () => {
       assert.ok(st.lease.expiresInMs !== null && st.lease.expiresInMs > 0 && st.lease.expiresInMs <= 3000, `lease expires in ${st.lease.expiresInMs} ms`);
       assert.ok(!('error' in st.topic), JSON.stringify(st.topic));
       assert.equal(st.topic.name, s.topic);
-      assert.equal(st.topic.records, 20);
+      // 20 records, plus one marker per partition a commit wrote to.
+      const markers = st.topic.offsets - 20;
+      assert.ok(markers >= 1 && markers <= 3 * 20, `20 records and ${markers} transaction markers`);
       assert.deepEqual(st.topic.partitions.map((p) => p.partition), [0, 1, 2]);
-      assert.equal(st.topic.partitions.reduce((a, p) => a + Number(p.high) - Number(p.low), 0), 20);
+      assert.equal(st.topic.partitions.reduce((a, p) => a + Number(p.high) - Number(p.low), 0), st.topic.offsets);
+      assert.equal(st.topic.replicationFactor, 1, 'the one-node stack');
+      assert.equal(st.topic.minInsyncReplicas, 1);
+      assert.match(st.topic.warning ?? '', /1 replica/);
 
       const table = await runCli(['status'], s.env());
       assert.equal(table.code, 0);
       assert.match(table.stdout, new RegExp(`^leader\\s+${s.source}:lease\\s+${hostname()} pid ${bridge.pid}, since `, 'm'));
       assert.match(table.stdout, new RegExp(`^dead letters\\s+${s.deadLetter}\\s+2$`, 'm'));
-      assert.match(table.stdout, new RegExp(`^topic\\s+${s.topic.replace(/\./g, '\\.')}\\s+20 records in 3 partitions$`, 'm'));
+      assert.match(table.stdout, new RegExp(`^topic\\s+${s.topic.replace(/\./g, '\\.')}\\s+${st.topic.offsets} offsets \\(records and transaction markers\\) in 3 partitions, replication factor 1, min.insync.replicas 1$`, 'm'));
     } finally {
       await bridge.stop();
     }

@@ -131,25 +131,50 @@ export const badInputCatalogue: readonly CatalogueRow[] = [
   // internal_call_ref, the accounting reference and message key.
   deadLetter('missing internal_call_ref', json({ ext: '1001' }), /^field "internal_call_ref" is missing$/),
   deadLetter('empty object', utf8('{}'), /^field "internal_call_ref" is missing$/),
-  deadLetter('empty internal_call_ref', json({ internal_call_ref: '' }), /^field "internal_call_ref" is empty$/),
-  deadLetter('whitespace-only internal_call_ref', json({ internal_call_ref: ' \t ' }), /^field "internal_call_ref" is only whitespace$/),
+  // Issue 10 moved these two from dead letters to published: the schema carries any string,
+  // and refusing one would take the call out of every consumer's accounting.
+  published('empty internal_call_ref is carried as written', json({ internal_call_ref: '' }), (cdr) => {
+    assert.equal(cdr.internal_call_ref, '');
+  }),
+  published('whitespace-only internal_call_ref is carried as written', json({ internal_call_ref: ' \t ' }), (cdr) => {
+    assert.equal(cdr.internal_call_ref, ' \t ');
+  }),
   deadLetter('internal_call_ref null', json({ internal_call_ref: null }), /^field "internal_call_ref" is null$/),
   deadLetter('internal_call_ref as an object', json({ internal_call_ref: { id: 1 } }), /^field "internal_call_ref" is an object, not a string$/),
   published('internal_call_ref as a plain integer', utf8('{"internal_call_ref":12345}'), (cdr) => {
     assert.equal(cdr.internal_call_ref, '12345');
   }),
+  // What a dialler with 64-bit call ids sends on every CDR (issue 10: was dead-lettered).
+  published('internal_call_ref as a 20-digit number beyond 2^53 keeps every digit', utf8('{"internal_call_ref":98765432109876543210,"ext":"1001"}'), (cdr) => {
+    assert.equal(cdr.internal_call_ref, '98765432109876543210');
+  }),
 
   // String fields.
   deadLetter('ext as a boolean', withCallRef('"ext":true'), /^field "ext" is true, not a string$/),
   deadLetter('ext as an array', withCallRef('"ext":["1001"]'), /^field "ext" is an array, not a string$/),
-  deadLetter('custom_call_ref as a fraction', withCallRef('"custom_call_ref":12.5'), /^field "custom_call_ref" is 12.5, not a string or whole number$/),
-  deadLetter('client_number too long for a JSON number', withCallRef('"client_number":27821234567890123456789'), /^field "client_number" is the number 27821234567890123456789, too long to carry exactly/),
+  // A JSON number in a string field is carried as its text exactly as written: these five were
+  // dead letters before issue 10, although every digit was in the payload.
+  published('custom_call_ref as a fraction is carried as written', withCallRef('"custom_call_ref":12.5'), (cdr) => {
+    assert.equal(cdr.custom_call_ref, '12.5');
+  }),
+  published('client_number beyond 2^53 keeps every digit', withCallRef('"client_number":27821234567890123456789'), (cdr) => {
+    assert.equal(cdr.client_number, '27821234567890123456789');
+  }),
   published('dial_number as a JSON number', withCallRef('"dial_number":27821234567'), (cdr) => {
     assert.equal(cdr.dial_number, '27821234567');
   }),
-  deadLetter('dial_number as a number with a fraction part', withCallRef('"dial_number":27821234567.0'), /^field "dial_number" is the number 27821234567.0, not written as plain digits$/),
-  deadLetter('dial_number in exponent notation', withCallRef('"dial_number":2.7821234567e10'), /^field "dial_number" is the number 2.7821234567e10, not written as plain digits$/),
-  deadLetter('dial_number as minus zero', withCallRef('"dial_number":-0'), /^field "dial_number" is the number -0, not written as plain digits$/),
+  published('dial_number with a fraction part keeps it, not rounded to an integer', withCallRef('"dial_number":27821234567.0'), (cdr) => {
+    assert.equal(cdr.dial_number, '27821234567.0');
+  }),
+  published('dial_number in exponent notation keeps the exponent, not rewritten', withCallRef('"dial_number":2.7821234567E+10'), (cdr) => {
+    assert.equal(cdr.dial_number, '2.7821234567E+10');
+  }),
+  published('dial_number as minus zero keeps the sign', withCallRef('"dial_number":-0'), (cdr) => {
+    assert.equal(cdr.dial_number, '-0');
+  }),
+  published('a negative number in a string field keeps its sign', withCallRef('"ext":-1001'), (cdr) => {
+    assert.equal(cdr.ext, '-1001');
+  }),
   published('unicode (emoji, Arabic, combining marks) in campaign_ref', withCallRef('"campaign_ref":"حملة 📞 cafe\u0301 👩🏽‍💻"'), (cdr) => {
     assert.equal(cdr.campaign_ref, 'حملة 📞 cafe\u0301 👩🏽‍💻');
   }),
@@ -167,8 +192,22 @@ export const badInputCatalogue: readonly CatalogueRow[] = [
   published('SIP code as the string "487"', withCallRef('"SIP_termination_code":"487"'), (cdr) => {
     assert.equal(cdr.sip_termination_code, 487);
   }),
-  deadLetter('SIP code 4e9, beyond int32', withCallRef('"SIP_termination_code":4e9'), /^field "SIP_termination_code" is 4e9, outside 0..2147483647$/),
-  deadLetter('SIP code -1', withCallRef('"SIP_termination_code":-1'), /^field "SIP_termination_code" is -1, outside 0..2147483647$/),
+  deadLetter('SIP code 4e9, beyond int32', withCallRef('"SIP_termination_code":4e9'), /^field "SIP_termination_code" is 4e9, outside -2147483648..2147483647$/),
+  deadLetter('SIP code 2147483648, one beyond int32', withCallRef('"SIP_termination_code":2147483648'), /^field "SIP_termination_code" is 2147483648, outside -2147483648..2147483647$/),
+  deadLetter('SIP code "-2147483649" as a string, one below int32', withCallRef('"SIP_termination_code":"-2147483649"'), /^field "SIP_termination_code" is "-2147483649", outside -2147483648..2147483647$/),
+  // Issue 10: an Avro int holds -1 (a dialler's "no code"), so it is carried, no longer refused.
+  published('SIP code -1 is carried', withCallRef('"SIP_termination_code":-1'), (cdr) => {
+    assert.equal(cdr.sip_termination_code, -1);
+  }),
+  published('SIP code -2147483648, the lowest int32', withCallRef('"SIP_termination_code":-2147483648'), (cdr) => {
+    assert.equal(cdr.sip_termination_code, -2147483648);
+  }),
+  published('SIP code "2147483647" as a ten-digit string', withCallRef('"SIP_termination_code":"2147483647"'), (cdr) => {
+    assert.equal(cdr.sip_termination_code, 2147483647);
+  }),
+  published('SIP code 487.0 and 4.87e2 are the integer 487', withCallRef('"sip_termination_code":4.87e2'), (cdr) => {
+    assert.equal(cdr.sip_termination_code, 487);
+  }),
   deadLetter('SIP code " 487" with a space', withCallRef('"SIP_termination_code":" 487"'), /^field "SIP_termination_code" is " 487", not an integer$/),
   deadLetter('SIP code ""', withCallRef('"SIP_termination_code":""'), /^field "SIP_termination_code" is "", not an integer$/),
   deadLetter('SIP code true', withCallRef('"SIP_termination_code":true'), /^field "SIP_termination_code" is true, not an integer$/),

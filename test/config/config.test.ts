@@ -104,4 +104,13 @@ describe('config', () => {
   it('parses the .env forms people write', () => {
     assert.deepEqual(parseDotenv('A=1\n  # x\nexport B = two # trailing\nC=\'q # not comment\'\nD="l\\nm"\nbad line\n'), { A: '1', B: 'two', C: 'q # not comment', D: 'l\nm' });
   });
+
+  it('reads a .env as `node --env-file` does: CRLF lines, a quoted value over several lines, = in a value', () => {
+    assert.deepEqual(parseDotenv('A=1\r\nPEM="-----BEGIN-----\nabc\n-----END-----"\r\nURL=redis://h:1/0?x=y\r\nEMPTY=\r\n'), {
+      A: '1',
+      PEM: '-----BEGIN-----\nabc\n-----END-----',
+      URL: 'redis://h:1/0?x=y',
+      EMPTY: '',
+    });
+  });
 });

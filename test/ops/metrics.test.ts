@@ -122,6 +122,20 @@ describe('metrics: list lengths at scrape time', () => {
     assert.equal(calls, 2);
   });
 
+  it('shows the dead-letter backlog and the oldest CDR in flight in seconds from the same read, 0 when nothing is in flight', async () => {
+    let calls = 0;
+    let lengths: ListLengths = { source: 1, processing: 500, deadLetter: 4, oldestInFlightMs: 93_500 };
+    const m = new BridgeMetrics({ defaultMetrics: false, listLengths: async () => (calls++, lengths) });
+    let text = await scrape(m);
+    assert.equal(sample(text, 'cdr_bridge_dead_letter_backlog'), 4);
+    assert.equal(sample(text, 'cdr_bridge_oldest_in_flight_seconds'), 93.5);
+    assert.equal(calls, 1, 'every list gauge shares one read');
+    lengths = { source: 0, processing: 0, deadLetter: 0, oldestInFlightMs: null };
+    text = await scrape(m);
+    assert.equal(sample(text, 'cdr_bridge_dead_letter_backlog'), 0);
+    assert.equal(sample(text, 'cdr_bridge_oldest_in_flight_seconds'), 0);
+  });
+
   it('keeps the last values and still answers when the read fails', async () => {
     let fail = false;
     const m = new BridgeMetrics({

@@ -5,9 +5,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { inRequests, type OutMessage } from '../../src/sink/kafka-sink';
 
-const message = (i: number, valueBytes: number, key: string | null = `k${i}`): OutMessage => ({ key, value: Buffer.alloc(valueBytes, i), cdrId: `id-${i}` });
-// What inRequests counts per message: value, key and 100 bytes of record overhead.
-const size = (m: OutMessage): number => m.value.length + (m.key?.length ?? 0) + 100;
+const message = (i: number, valueBytes: number, key: string | null = `k${i}`): OutMessage => ({
+  key,
+  value: Buffer.alloc(valueBytes, i),
+  cdrId: `id-${i}`,
+  keyBytes: key === null ? null : Buffer.from(key),
+  cdrIdBytes: Buffer.from(`id-${i}`),
+});
+// What inRequests counts per message: value, key bytes and 100 bytes of record overhead.
+const size = (m: OutMessage): number => m.value.length + (m.keyBytes?.length ?? 0) + 100;
 
 describe('inRequests', () => {
   it('keeps a batch under the limit in one request', () => {

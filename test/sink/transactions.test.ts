@@ -44,7 +44,7 @@ function sink(s: SinkSettings): KafkaSink {
   return k;
 }
 
-const message = (id: string): OutMessage => ({ key: `k-${id}`, value: Buffer.from(`value-${id}`), cdrId: id });
+const message = (id: string): OutMessage => ({ key: `k-${id}`, value: Buffer.from(`value-${id}`), cdrId: id, keyBytes: Buffer.from(`k-${id}`), cdrIdBytes: Buffer.from(id) });
 
 describe('transactional sink', () => {
   it('a second producer with the same transactional id initialises and fences the first on send and on commit; read_committed sees one copy', async () => {

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { createLogger } from '../../log';
 import { kafkaClient } from '../../sink/kafka-sink';
 import { Lease } from '../../source/lease';
-import { companionKeys } from '../../source/reliable-list';
+import { companionKeys, oldestInFlightMs } from '../../source/reliable-list';
 import { durability } from '../../sink/topics';
 import { kafkaUnreachable, openRedis, redisUnreachable } from '../connections';
 import { configOf, KAFKA_SETTINGS, REDIS_SETTINGS, withSettings } from '../options';
@@ -15,7 +15,8 @@ export interface Status {
   processing: { key: string; length: number; oldestAgeMs: number | null; oldestTakenAtMs: number | null };
   deadLetter: { key: string; length: number };
   lease: { key: string; holder: string | null; pid: number | null; sinceMs: number | null; expiresInMs: number | null };
-  topic: { name: string; partitions: { partition: number; low: string; high: string }[]; records: number; replicationFactor: number; minInsyncReplicas: number; warning?: string } | { name: string; error: string };
+  topic: { name: string; partitions: { partition: number; low: string; high: string }[]; /** End minus start offsets: the records plus one transaction marker per partition per commit. */
+    offsets: number; replicationFactor: number; minInsyncReplicas: number; warning?: string } | { name: string; error: string };
 }
 
 export function statusCommand(): Command {
@@ -41,13 +42,9 @@ export function statusCommand(): Command {
         ]).catch((err: unknown) => {
           throw redisUnreachable(config, err);
         });
-        const now = Number(serverTime[0]) * 1000 + Math.floor(Number(serverTime[1]) / 1000);
-        const since = oldest ? Number(oldest.split(' ')[2]) : undefined;
         status = {
           source: { key: config.sourceKey, length: source + landing },
-          processing: processing > 0 && since !== undefined && Number.isFinite(since)
-            ? { key: config.processingKey, length: processing, oldestAgeMs: now - since, oldestTakenAtMs: since }
-            : { key: config.processingKey, length: processing, oldestAgeMs: null, oldestTakenAtMs: null },
+          processing: { key: config.processingKey, length: processing, ...oldestInFlight(processing, oldest, serverTime) },
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
           lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null },
           topic: await topicStatus(config, log).catch((err: unknown) => {
@@ -64,6 +61,12 @@ export function statusCommand(): Command {
     });
 }
 
+/** How long the oldest batch in flight has been there, and since when (Redis time, ms). */
+function oldestInFlight(processing: number, oldest: string | null, serverTime: readonly (string | number)[]): Pick<Status['processing'], 'oldestAgeMs' | 'oldestTakenAtMs'> {
+  const oldestAgeMs = oldestInFlightMs(processing, oldest, serverTime[0], serverTime[1]);
+  return { oldestAgeMs, oldestTakenAtMs: oldestAgeMs === null || oldest === null ? null : Number(oldest.split(' ')[2]) };
+}
+
 async function topicStatus(config: Parameters<typeof kafkaClient>[0] & { kafkaTopic: string }, log: ReturnType<typeof createLogger>): Promise<Status['topic']> {
   const kafka = kafkaClient(config, log, { retry: { retries: 2 } });
   const admin = kafka.admin();
@@ -78,7 +81,7 @@ async function topicStatus(config: Parameters<typeof kafkaClient>[0] & { kafkaTo
     const offsets = await admin.fetchTopicOffsets(config.kafkaTopic);
     const partitions = offsets.map((p) => ({ partition: p.partition, low: p.low, high: p.high })).sort((a, b) => a.partition - b.partition);
     const durable = await durability(kafka, config.kafkaTopic);
-    return { name: config.kafkaTopic, partitions, records: partitions.reduce((a, p) => a + Number(BigInt(p.high) - BigInt(p.low)), 0), ...durable };
+    return { name: config.kafkaTopic, partitions, offsets: partitions.reduce((a, p) => a + Number(BigInt(p.high) - BigInt(p.low)), 0), ...durable };
   } catch (err) {
     return { name: config.kafkaTopic, error: (err as Error).message };
   } finally {
@@ -96,7 +99,7 @@ function formatStatus(s: Status): string {
   ];
   if ('error' in s.topic) rows.push(['topic', s.topic.name, s.topic.error]);
   else {
-    rows.push(['topic', s.topic.name, `${s.topic.records} records in ${s.topic.partitions.length} partitions, replication factor ${s.topic.replicationFactor}, min.insync.replicas ${s.topic.minInsyncReplicas}`]);
+    rows.push(['topic', s.topic.name, `${s.topic.offsets} offsets (records and transaction markers) in ${s.topic.partitions.length} partitions, replication factor ${s.topic.replicationFactor}, min.insync.replicas ${s.topic.minInsyncReplicas}`]);
     if (s.topic.warning) rows.push(['', '  warning', s.topic.warning]);
     for (const p of s.topic.partitions) rows.push(['', `  partition ${p.partition}`, `offsets ${p.low}..${p.high}`]);
   }

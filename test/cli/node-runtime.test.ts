@@ -1,0 +1,62 @@
+// The project runs on the Node 24 that package.json pins (the `node` devDependency): the test
+// runner itself, and every bridge it starts through ./bin/cdr-bridge. Without that package (an
+// image, a host after `npm prune --omit=dev`) bin/cdr-bridge runs `node` from PATH.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { BIN, ROOT, runCli } from '../support/bridge-process';
+import { services } from '../support/services';
+
+const pinned = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies.node;
+const dir = mkdtempSync(path.join(tmpdir(), 'cdr-bridge-runtime-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+// A preload module reports the node that the script execs, then exits before the CLI runs.
+const probe = path.join(dir, 'probe.js');
+writeFileSync(probe, 'process.stdout.write(JSON.stringify({ version: process.version, execPath: process.execPath, viaPath: process.env.VIA_PATH_NODE ?? null })); process.exit(0);\n');
+function probeNode(bin: string, env: Record<string, string> = {}): { version: string; execPath: string; viaPath: string | null } {
+  return JSON.parse(execFileSync(bin, ['--help'], { encoding: 'utf8', env: { ...process.env, ...env, NODE_OPTIONS: `--require ${probe}` } }));
+}
+
+describe('node runtime', () => {
+  it('package.json pins an exact Node 24 and asks for Node 24 or later', () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+    assert.match(pinned ?? '', /^24\.\d+\.\d+$/);
+    assert.equal(pkg.engines.node, '>=24');
+  });
+
+  it('the tests run on the pinned Node', () => {
+    assert.equal(process.version, `v${pinned}`);
+  });
+
+  it('./bin/cdr-bridge runs the project\'s pinned Node, whatever node is first on PATH', () => {
+    const seen = probeNode(BIN, { PATH: `/usr/bin:${process.env.PATH}` });
+    assert.equal(seen.version, `v${pinned}`);
+    assert.equal(seen.execPath, path.join(ROOT, 'node_modules/node/bin/node'));
+  });
+
+  it('without the project\'s Node installed, ./bin/cdr-bridge runs node from PATH', () => {
+    // A copy of the install without node_modules, and a `node` on PATH that marks its children.
+    const install = path.join(dir, 'install');
+    mkdirSync(path.join(install, 'bin'), { recursive: true });
+    copyFileSync(BIN, path.join(install, 'bin/cdr-bridge'));
+    chmodSync(path.join(install, 'bin/cdr-bridge'), 0o755);
+    symlinkSync(path.join(ROOT, 'dist'), path.join(install, 'dist'));
+    const fakeBin = path.join(dir, 'path-bin');
+    mkdirSync(fakeBin);
+    writeFileSync(path.join(fakeBin, 'node'), `#!/bin/sh\nVIA_PATH_NODE=yes exec ${JSON.stringify(process.execPath)} "$@"\n`);
+    chmodSync(path.join(fakeBin, 'node'), 0o755);
+    const seen = probeNode(path.join(install, 'bin/cdr-bridge'), { PATH: `${fakeBin}:${process.env.PATH}` });
+    assert.equal(seen.viaPath, 'yes');
+  });
+
+  it('a command that reads the topic through kafkajs prints no Node warning on stderr', async () => {
+    const { code, stderr } = await runCli(['status', '--json'], { REDIS_URL: services.redisUrl, KAFKA_BROKERS: services.kafkaBrokers });
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /Warning|\(node:\d+\)/);
+  });
+});
