@@ -2,6 +2,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { dlqCommand } from './commands/dlq';
+import { doctorCommand } from './commands/doctor';
 import { replayCommand } from './commands/replay';
 import { runCommand } from './commands/run';
 import { schemaCommand } from './commands/schema';
@@ -23,6 +24,7 @@ export function program(): Command {
   program.addCommand(replayCommand());
   program.addCommand(dlqCommand());
   program.addCommand(schemaCommand());
+  program.addCommand(doctorCommand());
   oneLineUsageErrors(program, 'cdr-bridge');
   return program;
 }
@@ -41,7 +43,8 @@ function oneLineUsageErrors(cmd: Command, path: string): void {
 async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv);
-    return 0;
+    // A command may end with a code of its own (doctor: 3 for warnings only).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // commander already printed the problem (or the help / version, with exit code 0).

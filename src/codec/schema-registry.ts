@@ -76,6 +76,22 @@ export class SchemaRegistry {
     return reply.status === 404 ? undefined : idOf(reply.body, this.address);
   }
 
+  /**
+   * Whether `schema` could be registered under `subject` by the subject's compatibility rule,
+   * checked against its latest version; undefined when the subject has no version yet. Reads only.
+   */
+  async compatibleWithLatest(subject: string, schema: string): Promise<{ compatible: boolean; messages: string[] } | undefined> {
+    // Some registries (Apicurio) call any schema compatible with a subject that does not exist.
+    const latest = await this.request('GET', `/subjects/${encodeURIComponent(subject)}/versions/latest`, undefined, `reading the latest version of subject "${subject}"`, [404]);
+    if (latest.status === 404) return undefined;
+    const reply = await this.request('POST', `/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest?verbose=true`, { schema }, `checking the schema's compatibility under subject "${subject}"`, [404]);
+    if (reply.status === 404) return undefined;
+    const body = reply.body as { is_compatible?: unknown; messages?: unknown } | undefined;
+    if (typeof body?.is_compatible !== 'boolean') throw new SchemaRegistryError('REGISTRY_REFUSED', `schema registry at ${this.address}: compatibility reply has no "is_compatible"`, reply.status);
+    const messages = Array.isArray(body.messages) ? body.messages.map((m) => this.clean(String(m))) : [];
+    return { compatible: body.is_compatible, messages };
+  }
+
   /** The text of the schema with this id, or undefined when the registry has no such id. */
   async schemaById(id: number): Promise<string | undefined> {
     const reply = await this.request('GET', `/schemas/ids/${id}`, undefined, `fetching schema id ${id}`, [404]);

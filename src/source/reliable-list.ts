@@ -117,23 +117,6 @@ export class ReliableList {
   }
 
   /**
-   * The dialler relies on a persistent list; a Redis that neither appends nor snapshots loses
-   * every CDR in it on restart. Returns a warning, or undefined (also when CONFIG is disabled).
-   */
-  async persistenceWarning(): Promise<string | undefined> {
-    try {
-      const aof = (await this.redis.config('GET', 'appendonly')) as string[];
-      const save = (await this.redis.config('GET', 'save')) as string[];
-      if (aof[1] !== 'yes' && (save[1] ?? '') === '') {
-        return 'the source Redis persists nothing (appendonly no, no save points): CDRs in the list are lost if it restarts';
-      }
-    } catch {
-      // Managed Redis often renames CONFIG; not knowing is not a reason to stop.
-    }
-    return undefined;
-  }
-
-  /**
    * Takes the next batch of up to `max` items, oldest first. Returns at once when items are
    * waiting (one round trip); otherwise blocks up to `blockMs` in BLMOVE and then takes whatever
    * arrived. Undefined when nothing came.

@@ -1,21 +1,33 @@
-// The chaos run: while a steady producer LPUSHes CDRs and a leader and a standby bridge run,
-// kill -9 the leader at random moments (restarting a bridge each time), stop and restart the
-// Kafka broker, restart Redis — then let an independent reader count every cdr_id in the
-// topic. Lost or duplicated CDRs fail the run. Used by the bounded test and `npm run chaos`.
+// The chaos run: while a steady dialler LPUSHes CDRs and a leader and a standby bridge run,
+// kill -9 the leader at random moments (restarting a bridge each time), freeze it past its
+// lease (SIGSTOP, then SIGCONT once a standby leads), stop/kill and restart Kafka nodes, pause
+// them, restart Redis — then let an independent read_committed reader check every cdr_id in
+// the topic. Lost, duplicated or reordered CDRs fail the run. On one Kafka node (the default)
+// or on the three-node fault bed. Used by the bounded tests and `npm run chaos`.
 
-import { createHash } from 'node:crypto';
-import IORedis, { type Redis } from 'ioredis';
-import { syntheticCdrs } from '../../src/simulate/synthetic-cdrs';
-import { BridgeProcess } from '../support/bridge-process';
-import { OwnStack } from '../support/own-stack';
+import { BridgeProcess, leaseHolderPid, waitForNewLeaseHolder } from '../support/bridge-process';
+import { checkDelivery } from '../support/delivery-check';
+import { cdrsOnKeys, SteadyDialler } from '../support/dialler';
+import { kafkaNode, OwnStack, type KafkaNode } from '../support/own-stack';
+import { uniqueName } from '../support/services';
 import { readTopic } from '../support/topic';
 
 export interface ChaosOptions {
   cdrs: number;
+  /** Leader kill -9s. */
   kills: number;
+  /** Leader freezes: SIGSTOP past the lease, SIGCONT once another bridge leads. */
+  freezes?: number;
+  /** A Kafka node stopped or killed (alternately), then started again. */
   brokerRestarts: number;
+  /** A Kafka node paused (SIGSTOP) past its session timeout, then resumed; three nodes only. */
+  brokerPauses?: number;
   redisRestarts: number;
-  /** CDRs per second the producer pushes. */
+  /** Kafka nodes of the stack the run starts: 1 (default) or 3. */
+  brokers?: 1 | 3;
+  /** Run on this stack (left running) instead of starting one. */
+  stack?: OwnStack;
+  /** CDRs per second the dialler pushes. */
   rate: number;
   leaseTtlMs: number;
   seed: number;
@@ -25,10 +37,13 @@ export interface ChaosOptions {
 export interface ChaosResult {
   cdrs: number;
   kills: number;
+  freezes: number;
   brokerRestarts: number;
+  brokerPauses: number;
   redisRestarts: number;
   lost: number;
   duplicated: number;
+  outOfOrder: number;
   inTopic: number;
   failoverMs: number[];
   seconds: number;
@@ -36,80 +51,21 @@ export interface ChaosResult {
   line: string;
 }
 
-type Event = 'kill' | 'broker' | 'redis';
+type Event = 'kill' | 'freeze' | 'broker' | 'pause' | 'redis';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-// Pushes a chunk at most once, however often it is retried: a marker key per chunk is set in
-// the same script. A push whose reply was lost can then be retried without the test ever
-// counting the producer's own double push as the bridge's duplicate.
-const PUSH_ONCE = `if redis.call('SET', KEYS[2], '1', 'NX', 'EX', 86400) then
-  return redis.call('LPUSH', KEYS[1], unpack(ARGV))
-end
-return 0`;
-
-/** The dialler stand-in: pushes at a steady rate; pausable around Redis restarts. */
-class Producer {
-  pushed = 0;
-  retries = 0;
-  private paused = false;
-  private inFlight: Promise<unknown> = Promise.resolve();
-  readonly ids: string[] = [];
-  readonly done: Promise<void>;
-  private readonly redis: Redis;
-
-  constructor(url: string, key: string, count: number, rate: number, seed: number) {
-    this.redis = new IORedis(url, { maxRetriesPerRequest: null });
-    this.redis.on('error', () => undefined);
-    this.done = this.produce(key, count, rate, seed).finally(() => this.redis.disconnect());
-  }
-
-  private async produce(key: string, count: number, rate: number, seed: number): Promise<void> {
-    const cdrs = syntheticCdrs({ seed });
-    const perTick = Math.max(1, Math.round(rate / 20));
-    const started = Date.now();
-    for (let chunkNo = 0; this.pushed < count; chunkNo++) {
-      while (this.paused) await sleep(20);
-      const n = Math.min(perTick, count - this.pushed);
-      const chunk: string[] = [];
-      for (let i = 0; i < n; i++) chunk.push(cdrs.next().value as string);
-      for (;;) {
-        try {
-          this.inFlight = this.redis.eval(PUSH_ONCE, 2, key, `${key}:chaos-chunk:${seed}:${chunkNo}`, ...chunk);
-          await this.inFlight;
-          break;
-        } catch {
-          this.retries++;
-          await sleep(100);
-        }
-      }
-      for (const c of chunk) this.ids.push(createHash('sha256').update(c).digest('hex'));
-      this.pushed += n;
-      const due = started + (this.pushed / rate) * 1000;
-      await sleep(Math.max(0, due - Date.now()));
-    }
-  }
-
-  /** Stops pushing and waits for the push in flight: a dialler cannot write to a Redis that is down. */
-  async pause(): Promise<void> {
-    this.paused = true;
-    await this.inFlight.catch(() => undefined);
-  }
-
-  resume(): void {
-    this.paused = false;
-  }
-}
-
 export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const started = Date.now();
-  const stack = await OwnStack.up();
+  const stack = opts.stack ?? (await OwnStack.up({ brokers: opts.brokers ?? 1 }));
+  const nodes = stack.kafkaNodeIds;
+  if ((opts.brokerPauses ?? 0) > 0 && nodes.length < 3) throw new Error('broker pauses need the three-node stack (brokers: 3)');
   const bridges: BridgeProcess[] = [];
   const failoverMs: number[] = [];
-  const done = { kills: 0, brokerRestarts: 0, redisRestarts: 0 };
+  const done = { kills: 0, freezes: 0, brokerRestarts: 0, brokerPauses: 0, redisRestarts: 0 };
   try {
-    const source = 'chaos:enigma:notifications:campaigns';
-    const topic = 'chaos.enigma.cdrs';
+    const source = uniqueName('chaos:enigma:notifications:campaigns');
+    const topic = uniqueName('chaos.enigma.cdrs');
     const env = {
       REDIS_URL: stack.redisUrl,
       KAFKA_BROKERS: stack.kafkaBrokers,
@@ -118,62 +74,93 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       LEASE_TTL_MS: String(opts.leaseTtlMs),
       HTTP_PORT: '0',
       SHUTDOWN_TIMEOUT_MS: '15000',
+      SCHEMA_REGISTRY_URL: '',
     };
     const redis = stack.redis();
-    // Redis is restarted on purpose; the client reconnects, and its errors meanwhile are expected.
-    redis.on('error', () => undefined);
     const startBridge = (): BridgeProcess => {
       const b = BridgeProcess.run(env);
       bridges.push(b);
       return b;
     };
     await startBridge().waitForLog('acquired the lease');
-    startBridge();
+    await startBridge().waitForLog('lease held by another bridge');
 
-    const producer = new Producer(stack.redisUrl, source, opts.cdrs, opts.rate, opts.seed);
-    const events = shuffle<Event>([...Array(opts.kills).fill('kill'), ...Array(opts.brokerRestarts).fill('broker'), ...Array(opts.redisRestarts).fill('redis')], opts.seed);
-    const produceMs = (opts.cdrs / opts.rate) * 1000;
-    const gap = produceMs / (events.length + 1);
+    // Keys repeat (64 of them), so per-key order is checked, not only counts.
+    const dialler = new SteadyDialler({ redisUrl: stack.redisUrl, key: source, count: opts.cdrs, rate: opts.rate, seed: opts.seed, payloads: cdrsOnKeys(opts.seed, 64) });
+    const events = shuffle<Event>([
+      ...Array<Event>(opts.kills).fill('kill'),
+      ...Array<Event>(opts.freezes ?? 0).fill('freeze'),
+      ...Array<Event>(opts.brokerRestarts).fill('broker'),
+      ...Array<Event>(opts.brokerPauses ?? 0).fill('pause'),
+      ...Array<Event>(opts.redisRestarts).fill('redis'),
+    ], opts.seed);
+    const gap = ((opts.cdrs / opts.rate) * 1000) / (events.length + 1);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
+
+    /** The bridge holding the lease (right after a failover there may briefly be none). */
+    const leader = async (): Promise<BridgeProcess> => {
+      let pid = -1;
+      for (const until = Date.now() + 60_000; Date.now() < until; await sleep(50)) {
+        pid = await leaseHolderPid(redis, source).catch(() => -1);
+        const b = bridges.find((x) => x.running && x.pid === pid);
+        if (b) return b;
+      }
+      throw new Error(`no live leader within 60 s (lease pid ${pid})`);
+    };
 
     for (const event of events) {
       await sleep(gap * (0.5 + Math.random()));
-      if (event === 'kill') {
-        // Right after a restart there may briefly be no leader: wait for one to kill.
-        let leaderPid = -1;
-        let leader: BridgeProcess | undefined;
-        for (const until = Date.now() + 60_000; !leader && Date.now() < until; await sleep(50)) {
-          leaderPid = await currentLeaderPid(redis, env.CDR_SOURCE_KEY).catch(() => -1);
-          leader = bridges.find((b) => b.running && b.pid === leaderPid);
+      if (event === 'kill' || event === 'freeze') {
+        const victim = await leader();
+        const at = Date.now();
+        if (event === 'kill') {
+          victim.kill('SIGKILL');
+          await victim.exited;
+        } else {
+          victim.kill('SIGSTOP');
         }
-        if (!leader) throw new Error(`no live leader to kill within 60 s (lease pid ${leaderPid})`);
-        const killedAt = Date.now();
-        leader.kill('SIGKILL');
-        await leader.exited;
-        startBridge();
-        const next = await waitForNewLeader(redis, env.CDR_SOURCE_KEY, leaderPid, opts.leaseTtlMs * 10);
-        failoverMs.push(Date.now() - killedAt);
-        done.kills++;
-        opts.log(`kill ${done.kills}: leader pid ${leaderPid} killed; pid ${next} leads after ${Date.now() - killedAt} ms`);
+        const next = await waitForNewLeaseHolder(redis, source, victim.pid, Math.max(opts.leaseTtlMs * 10, 60_000));
+        failoverMs.push(Date.now() - at);
+        if (event === 'freeze') {
+          // Frozen past its lease (a standby leads now): thawed, it must find itself fenced.
+          victim.kill('SIGCONT');
+          done.freezes++;
+        } else {
+          done.kills++;
+        }
+        opts.log(`${event} ${event === 'kill' ? done.kills : done.freezes}: leader pid ${victim.pid} ${event === 'kill' ? 'killed' : 'frozen'}; pid ${next} leads after ${Date.now() - at} ms`);
+        // Two bridges again before the next fault — a killed one replaced, as a supervisor would,
+        // and ready as a standby, so each failover is measured with a standby in place.
+        if (bridges.filter((b) => b.running).length < 2) await startBridge().waitForLog('lease held by another bridge').catch(() => undefined);
       } else if (event === 'broker') {
         const how = done.brokerRestarts % 2 === 0 ? 'stop' : 'kill';
-        await stack[how]('kafka');
+        const node: KafkaNode = nodes.length === 1 ? 'kafka' : kafkaNode(await stack.leaderOf(topic, Math.floor(Math.random() * 3)).catch(() => pick(nodes)));
+        await stack[how](node);
         await sleep(1000 + Math.random() * 2000);
-        await stack.start('kafka');
+        await stack.start(node);
         done.brokerRestarts++;
-        opts.log(`broker restart ${done.brokerRestarts} (${how})`);
+        opts.log(`broker restart ${done.brokerRestarts} (${how} ${node})`);
+      } else if (event === 'pause') {
+        const node = kafkaNode(pick(nodes));
+        await stack.pause(node);
+        // Past the session timeout (3 s on the bed): the controller fences it, the ISRs shrink.
+        await sleep(4000 + Math.random() * 2000);
+        await stack.resume(node);
+        done.brokerPauses++;
+        opts.log(`broker pause ${done.brokerPauses} (${node})`);
       } else {
         const how = done.redisRestarts % 2 === 0 ? 'stop' : 'kill';
-        await producer.pause();
+        await dialler.pause();
         await stack[how]('redis');
         await sleep(500 + Math.random() * 1500);
         await stack.start('redis');
-        producer.resume();
+        dialler.resume();
         done.redisRestarts++;
         opts.log(`redis restart ${done.redisRestarts} (${how})`);
       }
     }
-    await producer.done;
-    opts.log(`producer done: ${producer.pushed} CDRs; waiting for the bridges to drain`);
+    await dialler.done;
+    opts.log(`dialler done: ${dialler.pushed} CDRs; waiting for the bridges to drain`);
     const drainDeadline = Date.now() + 300_000;
     for (;;) {
       const [s, p] = await Promise.all([redis.llen(source), redis.llen(`${source}:processing`)]).catch(() => [-1, -1]);
@@ -182,47 +169,33 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       await sleep(200);
     }
 
-    const counts = new Map<string, number>();
     const records = await readTopic(stack.kafka(), topic);
-    for (const r of records) counts.set(r.cdr.cdr_id, (counts.get(r.cdr.cdr_id) ?? 0) + 1);
-    let lost = 0;
-    let duplicated = 0;
-    for (const id of producer.ids) {
-      const c = counts.get(id) ?? 0;
-      if (c === 0) lost++;
-      if (c > 1) duplicated += c - 1;
-    }
-    opts.log(`producer retried ${producer.retries} pushes (each at most once in the list)`);
-    const result: ChaosResult = {
-      cdrs: producer.pushed,
+    const report = checkDelivery(dialler.ids, records);
+    opts.log(`dialler retried ${dialler.retries} pushes (each at most once in the list)`);
+    const brokers = nodes.length === 1 ? '' : ` brokers=${nodes.length}`;
+    return {
+      cdrs: dialler.pushed,
       ...done,
-      lost,
-      duplicated,
+      lost: report.lost,
+      duplicated: report.duplicated,
+      outOfOrder: report.outOfOrder,
       inTopic: records.length,
       failoverMs,
       seconds: (Date.now() - started) / 1000,
-      line: `cdrs=${producer.pushed} kills=${done.kills} broker_restarts=${done.brokerRestarts} redis_restarts=${done.redisRestarts} lost=${lost} duplicated=${duplicated}`,
+      line: `cdrs=${dialler.pushed}${brokers} kills=${done.kills} freezes=${done.freezes} broker_restarts=${done.brokerRestarts} broker_pauses=${done.brokerPauses} redis_restarts=${done.redisRestarts} lost=${report.lost} duplicated=${report.duplicated} out_of_order=${report.outOfOrder}`,
     };
-    return result;
+  } catch (err) {
+    // What the bridges said last is most of a failed run's story.
+    for (const b of bridges) opts.log(`bridge pid ${b.pid} (${b.running ? 'running' : 'exited'}), last log lines:\n${b.stderr.split('\n').slice(-6).join('\n')}`);
+    throw err;
   } finally {
-    for (const b of bridges) b.kill('SIGKILL');
+    for (const b of bridges) {
+      b.kill('SIGCONT');
+      b.kill('SIGKILL');
+    }
     await Promise.all(bridges.map((b) => b.exited));
-    await stack.down();
-  }
-}
-
-async function currentLeaderPid(redis: Redis, source: string): Promise<number> {
-  const token = await redis.get(`${source}:lease`);
-  return token ? Number(token.split('|')[1]) : -1;
-}
-
-async function waitForNewLeader(redis: Redis, source: string, oldPid: number, timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const pid = await currentLeaderPid(redis, source).catch(() => -1);
-    if (pid > 0 && pid !== oldPid) return pid;
-    if (Date.now() > deadline) throw new Error(`no new leader within ${timeoutMs} ms of killing pid ${oldPid}`);
-    await sleep(20);
+    if (opts.stack) await opts.stack.heal();
+    else await stack.down();
   }
 }
 

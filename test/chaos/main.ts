@@ -1,5 +1,7 @@
-// `npm run chaos -- --cdrs N --kills K [--broker-restarts B] [--redis-restarts R] [--rate CDRs/s]`:
-// a long chaos run; prints one result line and exits non-zero unless lost=0 and duplicated=0.
+// `npm run chaos -- --cdrs N --kills K [--freezes F] [--broker-restarts B] [--broker-pauses P]
+// [--redis-restarts R] [--brokers 1|3] [--rate CDRs/s]`: a long chaos run; prints one result
+// line and exits non-zero unless lost=0 duplicated=0 out_of_order=0. Issue 9's run on the
+// three-node bed: --brokers 3 --freezes 10 --broker-restarts 2 --broker-pauses 2.
 
 import { parseArgs } from 'node:util';
 import { runChaos } from './chaos-run';
@@ -9,7 +11,10 @@ async function main(): Promise<number> {
     options: {
       cdrs: { type: 'string', default: '200000' },
       kills: { type: 'string', default: '20' },
+      freezes: { type: 'string', default: '0' },
       'broker-restarts': { type: 'string', default: '2' },
+      'broker-pauses': { type: 'string', default: '0' },
+      brokers: { type: 'string', default: '1' },
       'redis-restarts': { type: 'string', default: '2' },
       rate: { type: 'string', default: '1500' },
       'lease-ttl-ms': { type: 'string', default: '2000' },
@@ -20,7 +25,10 @@ async function main(): Promise<number> {
   const result = await runChaos({
     cdrs: n('cdrs'),
     kills: n('kills'),
+    freezes: n('freezes'),
     brokerRestarts: n('broker-restarts'),
+    brokerPauses: n('broker-pauses'),
+    brokers: brokerCount(n('brokers')),
     redisRestarts: n('redis-restarts'),
     rate: n('rate'),
     leaseTtlMs: n('lease-ttl-ms'),
@@ -30,7 +38,12 @@ async function main(): Promise<number> {
   const f = [...result.failoverMs].sort((a, b) => a - b);
   process.stderr.write(`chaos: failover ms min=${f[0] ?? '-'} median=${f[Math.floor(f.length / 2)] ?? '-'} max=${f[f.length - 1] ?? '-'}; ${result.seconds.toFixed(0)} s in all\n`);
   process.stdout.write(`${result.line}\n`);
-  return result.lost === 0 && result.duplicated === 0 && result.inTopic === result.cdrs ? 0 : 1;
+  return result.lost === 0 && result.duplicated === 0 && result.outOfOrder === 0 && result.inTopic === result.cdrs ? 0 : 1;
+}
+
+function brokerCount(n: number): 1 | 3 {
+  if (n !== 1 && n !== 3) throw new Error(`--brokers must be 1 or 3, not ${n}`);
+  return n;
 }
 
 main().then(

@@ -3,6 +3,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import type Redis from 'ioredis';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const BIN = path.join(ROOT, 'bin/cdr-bridge');
@@ -80,6 +81,16 @@ export class BridgeProcess {
     }
   }
 
+  /** Resolves once `text` appears anywhere in the process's stdout or stderr. */
+  async waitForOutput(text: string, timeoutMs = 60000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.stdout.includes(text) && !this.stderr.includes(text)) {
+      if (!this.running) throw new Error(`bridge exited before printing "${text}"; stderr:\n${this.stderr.slice(-3000)}`);
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for "${text}"; stderr:\n${this.stderr.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
     if (this.running) this.child.kill(signal);
   }
@@ -97,4 +108,21 @@ export async function runCli(args: string[], env: Record<string, string> = {}, t
   const { code } = await p.exited;
   clearTimeout(timer);
   return { code, stdout: p.stdout, stderr: p.stderr };
+}
+
+/** The pid of the bridge holding the lease of `source` (its token is `host|pid|...`), or -1. */
+export async function leaseHolderPid(redis: Redis, source: string): Promise<number> {
+  const token = await redis.get(`${source}:lease`);
+  return token ? Number(token.split('|')[1]) : -1;
+}
+
+/** Waits until a bridge other than `oldPid` holds the lease of `source`; returns its pid. */
+export async function waitForNewLeaseHolder(redis: Redis, source: string, oldPid: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pid = await leaseHolderPid(redis, source).catch(() => -1);
+    if (pid > 0 && pid !== oldPid) return pid;
+    if (Date.now() > deadline) throw new Error(`no bridge but pid ${oldPid} took the lease within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

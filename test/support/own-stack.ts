@@ -1,17 +1,26 @@
 // A private stack (Redis + Kafka, by scripts/stack) for tests that stop, kill and restart
 // services on purpose: the shared .stack must never be broken. Each lives in its own
 // temporary STACK_DIR; the test takes it down, and a test process that dies takes it down too.
+// With three Kafka nodes (`brokers: 3`) it is the fault bed: nodes paused, killed, restarted,
+// and the leader of a partition looked up. The fault suite's runner starts one such stack for
+// all its files; they use it through attached(), which never takes it down.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { ROOT } from './bridge-process';
 import { runToEnd } from './child';
 
-export type Service = 'redis' | 'kafka' | 'registry';
+/** `kafka` is the one node of a default stack, or node 1 of a cluster. */
+export type KafkaNode = 'kafka' | `kafka-${number}`;
+export type Service = 'redis' | 'registry' | KafkaNode;
+
+export function kafkaNode(id: number): KafkaNode {
+  return `kafka-${id}`;
+}
 
 const STACK = path.join(ROOT, 'scripts/stack');
 const live = new Set<OwnStack>();
@@ -33,15 +42,17 @@ export class OwnStack {
     readonly dir: string,
     /** The stack's env file as key/value pairs (REDIS_URL, KAFKA_BROKERS, ...). */
     readonly env: Readonly<Record<string, string>>,
+    /** False for a stack someone else started (attached): down() leaves it running. */
+    private readonly owned = true,
   ) {}
 
   /** Starts a fresh stack on free loopback ports; resolves once every service accepts connections. */
-  static async up(opts: { registry?: boolean } = {}): Promise<OwnStack> {
+  static async up(opts: { registry?: boolean; brokers?: 1 | 3 } = {}): Promise<OwnStack> {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'cdr-bridge-own-stack-')), 's');
     const pending = new OwnStack(dir, {});
     live.add(pending);
     try {
-      await pending.script(['up', ...(opts.registry ? ['--registry'] : [])], 300_000);
+      await pending.script(['up', ...(opts.registry ? ['--registry'] : []), '--brokers', String(opts.brokers ?? 1)], 300_000);
     } catch (err) {
       pending.downNow();
       throw err;
@@ -50,6 +61,12 @@ export class OwnStack {
     live.delete(pending);
     live.add(stack);
     return stack;
+  }
+
+  /** The stack in `dir` that a runner started (scripts/test-faults exports its STACK_DIR). */
+  static attached(dir = process.env.STACK_DIR): OwnStack {
+    if (!dir) throw new Error('STACK_DIR is not set: run the fault tests with `npm run test:faults`, which starts the three-broker stack');
+    return new OwnStack(dir, parseEnvFile(readFileSync(path.join(dir, 'env'), 'utf8')), false);
   }
 
   get redisUrl(): string {
@@ -69,8 +86,17 @@ export class OwnStack {
     return client;
   }
 
-  kafka(): Kafka {
-    return new Kafka({ clientId: 'cdr-bridge-test', brokers: this.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+  kafka(overrides: Partial<KafkaConfig> = {}): Kafka {
+    return new Kafka({ clientId: 'cdr-bridge-test', brokers: this.kafkaBrokers.split(','), logLevel: logLevel.NOTHING, ...overrides });
+  }
+
+  /**
+   * A client for a cluster with a paused node: that node keeps its connections open and answers
+   * nothing, so a request landing on it (metadata goes to any node) fails after a short timeout
+   * and is retried, usually on another node.
+   */
+  patientKafka(): Kafka {
+    return this.kafka({ requestTimeout: 10_000, enforceRequestTimeout: true, retry: { retries: 10 } });
   }
 
   /** SIGTERM and wait (15 s, then SIGKILL); the port and data are kept for start(). */
@@ -85,10 +111,40 @@ export class OwnStack {
 
   /** Starts a stopped or killed service on the same port and data; resolves once it is ready. */
   async start(service: Service): Promise<void> {
-    await this.script(['start', service], 180_000);
+    // Longer than scripts/stack's own readiness wait (STACK_TIMEOUT, up to 300 s in the fault suite).
+    await this.script(['start', service], 330_000);
   }
 
-  /** True when every service of the stack is alive. */
+  /** SIGSTOP one Kafka node: it keeps its connections but answers nothing until resume(). */
+  async pause(node: KafkaNode): Promise<void> {
+    await this.script(['pause', node]);
+  }
+
+  /** SIGCONT a paused node. */
+  async resume(node: KafkaNode): Promise<void> {
+    await this.script(['resume', node]);
+  }
+
+  /** The id N of the node (kafka-N) leading a partition, as the cluster's metadata says now. */
+  async leaderOf(topic: string, partition = 0): Promise<number> {
+    const { code, output } = await this.run(['leader', topic, String(partition)], 30_000);
+    const id = Number(output.trim().split('\n').pop());
+    if (code !== 0 || !Number.isInteger(id)) throw new Error(`scripts/stack leader ${topic} ${partition} exited ${code}: ${output.slice(-500)}`);
+    return id;
+  }
+
+  /** The Kafka nodes of this stack: [1] or [1, 2, 3]. */
+  get kafkaNodeIds(): number[] {
+    return Array.from({ length: Number(this.env.KAFKA_NODES ?? '1') }, (_, i) => i + 1);
+  }
+
+  /** Every node running and unpaused again (after a test that broke some, whatever it did). */
+  async heal(): Promise<void> {
+    for (const id of this.kafkaNodeIds) await this.run(['resume', kafkaNode(id)]);
+    await this.script(['up', '--brokers', String(this.kafkaNodeIds.length)], 300_000);
+  }
+
+  /** True when every service of the stack is alive (and no node paused). */
   async alive(): Promise<boolean> {
     return (await this.run(['status'])).code === 0;
   }
@@ -96,7 +152,7 @@ export class OwnStack {
   /** Stops everything this stack started and deletes its data. */
   async down(): Promise<void> {
     for (const c of this.clients.splice(0)) c.disconnect();
-    if (!live.has(this)) return;
+    if (!this.owned || !live.has(this)) return;
     live.delete(this);
     await this.script(['down'], 120_000);
     rmSync(path.dirname(this.dir), { recursive: true, force: true });

@@ -16,7 +16,11 @@ import { connectRedis } from '../../source/redis-connection';
 import { ReliableList } from '../../source/reliable-list';
 import { configOf, withSettings } from '../options';
 import { pause, backoffMs, untilSuccess } from '../../bridge/backoff';
-import { WrongKeyTypeError } from '../../errors';
+import { OperationError, WrongKeyTypeError } from '../../errors';
+import type Redis from 'ioredis';
+import type { CheckResult } from '../../check';
+import type { Config } from '../../config/config';
+import { examine, remember, report } from '../../bridge/doctor';
 import type { Logger } from '../../log';
 
 export function runCommand(): Command {
@@ -43,10 +47,11 @@ export function runCommand(): Command {
       const bridge = new Bridge({ list, lease, sink, framer }, config, log, metrics);
       // Its own client without retries: a probe should fail fast, the next one is 5 s away.
       const probeAdmin = kafkaClient(config, log, { retry: { retries: 0 } }).admin();
-      const kafkaProbe = new KafkaProbe(async () => {
+      const probeKafka = async (): Promise<void> => {
         await probeAdmin.connect();
         await probeAdmin.describeCluster();
-      }, (up) => metrics.kafkaProbed(up));
+      };
+      const kafkaProbe = new KafkaProbe(probeKafka, (up) => metrics.kafkaProbed(up));
       let http: OpsHttpServer | undefined;
 
       let deadline: NodeJS.Timeout | undefined;
@@ -74,8 +79,10 @@ export function runCommand(): Command {
           if (!bridge.stopped) throw err;
         });
         if (bridge.stopped) return;
-        const warning = await list.persistenceWarning();
-        if (warning) log.warn(warning);
+        await waitForKafka(probeKafka, log, () => bridge.stopped, metrics);
+        if (bridge.stopped) return;
+        await checkBeforeStart(config, redis, log, () => bridge.stopped);
+        if (bridge.stopped) return;
         await framer.prepare(() => bridge.stopped);
         await connectKafka(sink, log, () => bridge.stopped, metrics);
         kafkaProbe.start();
@@ -93,7 +100,52 @@ export function runCommand(): Command {
     });
 }
 
-/** Waits for the broker at start: an unreachable Kafka is retried, not a crash. */
+/**
+ * Waits for the brokers at start, without touching anything (the doctor checks them next, and
+ * the topic is created only after): an unreachable Kafka is retried, not a crash.
+ */
+async function waitForKafka(probe: () => Promise<void>, log: Logger, stopped: () => boolean, observer: BridgeObserver): Promise<void> {
+  for (let attempt = 0; !stopped(); attempt++) {
+    try {
+      await probe();
+      if (attempt > 0) log.info('kafka reachable');
+      return;
+    } catch (err) {
+      if (attempt === 0) log.warn({ err: (err as Error).message }, 'kafka unreachable at start; retrying');
+      observer.retried('connect');
+      await pause(backoffMs(attempt, 200, 5000));
+    }
+  }
+}
+
+/**
+ * The doctor's checks, before anything is touched: a FAIL refuses the start with one line
+ * naming the check (exit 1), each warning is logged once, and the result is kept for
+ * `status`. A service that drops out meanwhile is waited for; an unreachable schema registry
+ * is left to the framing, which waits for it and logs it as before.
+ */
+async function checkBeforeStart(config: Config, redis: Redis, log: Logger, stopped: () => boolean): Promise<void> {
+  for (let attempt = 0; !stopped(); attempt++) {
+    const checks = (await examine(config, { client: redis })).filter((c) => !(c.name === 'registry' && c.unreachable));
+    const lost = checks.find((c) => c.unreachable);
+    if (lost) {
+      if (attempt === 0) log.warn({ check: lost.name, found: lost.found }, 'checks at start: a service dropped out; retrying');
+      await pause(backoffMs(attempt, 200, 5000));
+      continue;
+    }
+    await remember(redis, config, report(checks, 'run'));
+    const failed = checks.filter((c) => c.verdict === 'FAIL');
+    if (failed.length > 0) {
+      const [first] = failed as [CheckResult, ...CheckResult[]];
+      const more = failed.length > 1 ? ` (and ${failed.length - 1} more FAIL: see \`cdr-bridge doctor\`)` : '';
+      throw new OperationError('DOCTOR_FAIL', `refusing to start: check ${first.name} FAIL: ${first.found}${first.action ? ` — ${first.action}` : ''}${more}`);
+    }
+    for (const c of checks.filter((x) => x.verdict === 'warn')) log.warn({ check: c.name, action: c.action }, `${c.name}: ${c.found}`);
+    return;
+  }
+}
+
+/** Connects the producer (and creates the topic when asked to); retried like the wait above. */
 async function connectKafka(sink: KafkaSink, log: Logger, stopped: () => boolean, observer: BridgeObserver): Promise<void> {
   for (let attempt = 0; !stopped(); attempt++) {
     try {

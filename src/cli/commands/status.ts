@@ -1,9 +1,11 @@
 // `cdr-bridge status`: where the CDRs are right now — list lengths, how long the oldest item
-// has been in flight, who leads, and the topic's partitions and end offsets.
+// has been in flight, who leads, the topic's partitions and end offsets, and the last doctor result.
 
 import { Command } from 'commander';
 import { createLogger } from '../../log';
 import { kafkaClient } from '../../sink/kafka-sink';
+import type { CheckResult } from '../../check';
+import { doctorKey, lastReport, type DoctorReport } from '../../bridge/doctor';
 import { Lease } from '../../source/lease';
 import { companionKeys, oldestInFlightMs } from '../../source/reliable-list';
 import { durability } from '../../sink/topics';
@@ -17,6 +19,8 @@ export interface Status {
   lease: { key: string; holder: string | null; pid: number | null; sinceMs: number | null; expiresInMs: number | null };
   topic: { name: string; partitions: { partition: number; low: string; high: string }[]; /** End minus start offsets: the records plus one transaction marker per partition per commit. */
     offsets: number; replicationFactor: number; minInsyncReplicas: number; warning?: string } | { name: string; error: string };
+  /** The last doctor result (of `cdr-bridge doctor` or of a `run` at start), if any. */
+  doctor: { key: string; at: number; by: DoctorReport['by']; host: string; ok: number; warn: number; fail: number; notOk: CheckResult[] } | null;
 }
 
 export function statusCommand(): Command {
@@ -30,7 +34,7 @@ export function statusCommand(): Command {
       let status: Status;
       let kafkaDown: unknown;
       try {
-        const [source, processing, deadLetter, oldest, holder, serverTime, landing] = await Promise.all([
+        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor] = await Promise.all([
           redis.llen(config.sourceKey),
           redis.llen(config.processingKey),
           redis.llen(config.deadLetterKey),
@@ -39,6 +43,7 @@ export function statusCommand(): Command {
           Lease.holder(redis, config.leaseKey),
           redis.time(),
           redis.llen(companionKeys(config.processingKey).landing),
+          lastReport(redis, config),
         ]).catch((err: unknown) => {
           throw redisUnreachable(config, err);
         });
@@ -47,6 +52,7 @@ export function statusCommand(): Command {
           processing: { key: config.processingKey, length: processing, ...oldestInFlight(processing, oldest, serverTime) },
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
           lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null },
+          doctor: doctor ? doctorSummary(doctorKey(config), doctor) : null,
           topic: await topicStatus(config, log).catch((err: unknown) => {
             kafkaDown = err;
             return { name: config.kafkaTopic, error: `unreachable: ${(err as Error).message}` };
@@ -89,6 +95,11 @@ async function topicStatus(config: Parameters<typeof kafkaClient>[0] & { kafkaTo
   }
 }
 
+function doctorSummary(key: string, r: DoctorReport): NonNullable<Status['doctor']> {
+  const count = (v: CheckResult['verdict']): number => r.checks.filter((c) => c.verdict === v).length;
+  return { key, at: r.at, by: r.by, host: r.host, ok: count('ok'), warn: count('warn'), fail: count('FAIL'), notOk: r.checks.filter((c) => c.verdict !== 'ok') };
+}
+
 function formatStatus(s: Status): string {
   const age = (ms: number | null): string => (ms === null ? '-' : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
   const rows: [string, string, string][] = [
@@ -102,6 +113,12 @@ function formatStatus(s: Status): string {
     rows.push(['topic', s.topic.name, `${s.topic.offsets} offsets (records and transaction markers) in ${s.topic.partitions.length} partitions, replication factor ${s.topic.replicationFactor}, min.insync.replicas ${s.topic.minInsyncReplicas}`]);
     if (s.topic.warning) rows.push(['', '  warning', s.topic.warning]);
     for (const p of s.topic.partitions) rows.push(['', `  partition ${p.partition}`, `offsets ${p.low}..${p.high}`]);
+  }
+  if (s.doctor === null) rows.push(['doctor', '-', 'never run (cdr-bridge doctor)']);
+  else {
+    const d = s.doctor;
+    rows.push(['doctor', d.key, `${d.fail} FAIL, ${d.warn} warn, ${d.ok} ok (by ${d.by} on ${d.host}, ${new Date(d.at).toISOString()})`]);
+    for (const c of d.notOk) rows.push(['', `  ${c.verdict} ${c.name}`, c.found]);
   }
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
