@@ -14,7 +14,7 @@ import { SETTINGS } from '../../config/settings';
 /** The list the dialler really writes to: the source key's default. */
 const DIALLER_LIST = SETTINGS.sourceKey.fallback;
 
-const MALFORMED = ['{"ext":"1001","disposition":"ANSWERED"', '["not","an","object"]', '{"internal_call_ref":"","disposition":"BUSY"}', '{"internal_call_ref":"sim-bad","SIP_termination_code":"four-eight-seven"}'];
+const MALFORMED = ['{"ext":"1001","disposition":"ANSWERED"', '["not","an","object"]', '{"disposition":"BUSY"}', '{"internal_call_ref":"sim-bad","SIP_termination_code":"four-eight-seven"}'];
 
 function positiveInt(name: string, min = 0) {
   return (v: string): number => {
