@@ -25,8 +25,19 @@ export function program(): Command {
   program.addCommand(dlqCommand());
   program.addCommand(schemaCommand());
   program.addCommand(doctorCommand());
-  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError();
+  oneLineUsageErrors(program, 'cdr-bridge');
   return program;
+}
+
+/**
+ * A usage error (an unknown option, a missing argument) is one line on stderr, like every
+ * other error, naming where the accepted options are listed instead of printing them all.
+ */
+function oneLineUsageErrors(cmd: Command, path: string): void {
+  cmd.exitOverride().showHelpAfterError(false).configureOutput({
+    outputError: (text, write) => write(`cdr-bridge: ${text.trim().replace(/^error: /, '')} (see ${path} --help)\n`),
+  });
+  for (const sub of cmd.commands) oneLineUsageErrors(sub, `${path} ${sub.name()}`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -44,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then((code) => {
+// bin/cdr-bridge puts `--` before the arguments, so node leaves them alone (see there).
+const argv = process.argv[2] === '--' ? [...process.argv.slice(0, 2), ...process.argv.slice(3)] : process.argv;
+main(argv).then((code) => {
   process.exitCode = code;
 });

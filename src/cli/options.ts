@@ -1,36 +1,67 @@
-// Registers every setting of config/settings.ts as a flag on a command, and turns a parsed
-// command back into a Config, so all commands share one configuration surface.
+// Registers the settings a command uses as its flags, and turns a parsed command back into a
+// Config: flags over environment over .env over defaults. A command accepts only the flags of
+// the settings it reads, so a flag that would be ignored (`dlq list --batch-size 5`) is a
+// usage error, not a silent no-op.
 
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { loadConfig, type Config } from '../config/config';
+import { loadConfig, type Config, type Requirement } from '../config/config';
 import { SETTINGS, type SettingName } from '../config/settings';
 
+/** Where Redis is and how to log in: every command that opens Redis reads these. */
+export const REDIS_SETTINGS = [
+  'redisUrl', 'redisPassword', 'redisUsername', 'redisTlsCaFile', 'redisTlsInsecure',
+  'redisSentinels', 'redisSentinelName', 'redisSentinelPassword',
+] as const satisfies readonly SettingName[];
+
+/** Where the brokers are and how to log in: every command that opens Kafka reads these. */
+export const KAFKA_SETTINGS = [
+  'kafkaBrokers', 'kafkaSaslMechanism', 'kafkaSaslUsername', 'kafkaSaslPassword', 'kafkaSsl', 'kafkaSslCaFile', 'kafkaClientId',
+] as const satisfies readonly SettingName[];
+
+export const REGISTRY_SETTINGS = ['schemaRegistryUrl', 'schemaRegistryUser', 'schemaRegistryPassword'] as const satisfies readonly SettingName[];
+
+const ALL_SETTINGS = Object.keys(SETTINGS) as SettingName[];
+
+/** The settings each command accepts as flags, kept with the command for configOf. */
+const accepted = new WeakMap<Command, readonly SettingName[]>();
+
 /**
- * Adds every setting as a flag. Only `run` lists them in its --help; the other commands
- * accept the same flags but keep their help to what is their own.
+ * Adds the given settings (by default every one, as `run` takes) as flags, and --env-file.
+ * Only `run` lists all of them in its --help; a command with a few lists its own.
  */
-export function withSettings(cmd: Command): Command {
-  const listed = cmd.name() === 'run';
-  for (const setting of Object.values(SETTINGS)) {
+export function withSettings(cmd: Command, settings: readonly SettingName[] = ALL_SETTINGS): Command {
+  for (const name of settings) {
+    const setting = SETTINGS[name];
     const fallback = 'fallback' in setting ? ` (default ${setting.fallback})` : '';
-    const option = new Option(`--${setting.flag} <value>`, `${setting.describe}; env ${setting.env}${fallback}`);
-    cmd.addOption(listed ? option : option.hideHelp());
+    cmd.addOption(new Option(`--${setting.flag} <value>`, `${setting.describe}; env ${setting.env}${fallback}`));
   }
-  cmd.addOption(new Option('--env-file <path>', 'read settings from this .env file').default('.env'));
-  if (!listed) cmd.addHelpText('after', '\nEvery setting of `cdr-bridge run --help` (e.g. --redis-url, --kafka-topic) is accepted here too, as a flag or from the environment.');
+  cmd.addOption(new Option('--env-file <path>', 'read settings from this .env file (default: .env in the current directory, when there is one)'));
+  accepted.set(cmd, settings);
   return cmd;
 }
 
-/** The validated config for a command: flags over environment over .env over defaults. */
-export function configOf(cmd: Command): Config {
+/**
+ * The validated config for a command: flags over environment over .env over defaults.
+ * `require` names settings that must be given (not defaulted), e.g. the Redis a destructive
+ * command acts on.
+ */
+export function configOf(cmd: Command, require?: Requirement): Config {
   const opts = cmd.opts<Record<string, string | undefined>>();
   const flags: Partial<Record<SettingName, string>> = {};
-  for (const [name, setting] of Object.entries(SETTINGS) as [SettingName, { flag: string }][]) {
-    const value = opts[camelCase(setting.flag)];
+  for (const name of accepted.get(cmd) ?? []) {
+    const value = opts[camelCase(SETTINGS[name].flag)];
     if (value !== undefined) flags[name] = value;
   }
-  return loadConfig({ env: process.env, flags, dotenvPath: path.resolve(opts.envFile ?? '.env') });
+  // An --env-file the operator named must exist; the implicit ./.env is read only when present.
+  const named = opts.envFile !== undefined;
+  return loadConfig({
+    env: process.env,
+    flags,
+    dotenvPath: path.resolve(opts.envFile ?? '.env'),
+    dotenvRequired: named,
+    ...(require ? { require } : {}),
+  });
 }
 
 /** commander's attribute name for a flag: `deadletter-key` → `deadletterKey`. */

@@ -19,12 +19,23 @@ export interface ConfigSources {
   flags?: Partial<Record<SettingName, string | undefined>>;
   /** Path of the .env file; read when it exists. */
   dotenvPath?: string;
+  /** The .env file must exist (the operator named it). */
+  dotenvRequired?: boolean;
+  /** Settings that must be given, not defaulted. */
+  require?: Requirement;
+}
+
+/** One of `anyOf` must be given by a flag, the environment or the .env file; `why` says what is at stake. */
+export interface Requirement {
+  anyOf: readonly SettingName[];
+  why: string;
 }
 
 export function loadConfig(sources: ConfigSources = {}): Config {
   const env = sources.env ?? {};
-  const dotenv = sources.dotenvPath ? readDotenv(sources.dotenvPath) : {};
+  const dotenv = sources.dotenvPath ? readDotenv(sources.dotenvPath, sources.dotenvRequired) : {};
   const out: Record<string, unknown> = {};
+  const given = new Set<SettingName>();
   for (const [name, setting] of Object.entries(SETTINGS) as [SettingName, (typeof SETTINGS)[SettingName]][]) {
     let raw = sources.flags?.[name] ?? env[setting.env] ?? dotenv[setting.env];
     // <NAME>_FILE lets secrets come from a mounted file instead of the environment.
@@ -39,6 +50,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
         }
       }
     }
+    if (raw !== undefined) given.add(name);
     raw ??= 'fallback' in setting ? setting.fallback : undefined;
     if (raw === undefined) {
       out[name] = undefined;
@@ -50,6 +62,12 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       if (err instanceof InvalidValue) throw new ConfigError(setting.env, err.message);
       throw err;
     }
+  }
+  const required = sources.require;
+  if (required && !required.anyOf.some((name) => given.has(name))) {
+    const first = SETTINGS[required.anyOf[0] as SettingName];
+    const fallback = 'fallback' in first ? `the default ${first.fallback}` : 'a default';
+    throw new ConfigError(first.env, `is not set (environment, --${first.flag} or a .env file); ${required.why}, so it does not assume ${fallback}`);
   }
   const source = out.sourceKey as string;
   out.processingKey ??= `${source}:processing`;

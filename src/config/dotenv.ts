@@ -4,19 +4,25 @@
 
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
+import { ConfigError } from '../errors';
 
 export function parseDotenv(text: string): Record<string, string> {
   return parseEnv(text) as Record<string, string>;
 }
 
-/** The file's variables, or {} when it does not exist. */
-export function readDotenv(path: string): Record<string, string> {
+/**
+ * The file's variables. A missing file is {} unless it is `required` (one the operator named:
+ * settings silently not read would send a command to the defaults, e.g. a local Redis).
+ */
+export function readDotenv(path: string, required = false): Record<string, string> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !required) return {};
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
+    throw new ConfigError(required ? '--env-file' : '.env', `cannot read "${path}": ${why}`);
   }
   return parseDotenv(text);
 }

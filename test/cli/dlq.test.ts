@@ -5,9 +5,15 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { decodePayload } from '../../src/codec/decode-payload';
-import { parseDeadLetter } from '../../src/source/dead-letter';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { deadLetterEnvelope, parseDeadLetter } from '../../src/source/dead-letter';
 import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
-import { BridgeProcess, runCli } from '../support/bridge-process';
+import { BIN, BridgeProcess, ROOT, runCli } from '../support/bridge-process';
+import { runToEnd } from '../support/child';
+import { withoutSettings } from '../support/bare-env';
 import { scenarioFactory, type Scenario } from '../support/scenario';
 import { pushAll, waitFor } from '../support/services';
 
@@ -43,6 +49,19 @@ before(async () => {
   written = await s.redis.lrangeBuffer(s.deadLetter, 0, -1);
 });
 
+/** Runs the CLI to its end keeping stdout as bytes (runCli decodes it as UTF-8). */
+function runCliBytes(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout: Buffer.concat(out), stderr }));
+  });
+}
+
 /** A fresh scenario whose dead-letter list is a copy of the one the bridge wrote. */
 async function withDeadLetters(): Promise<Scenario> {
   const s = scenario();
@@ -64,7 +83,8 @@ describe('cdr-bridge dlq', () => {
     assert.match(lines[0]!, /^#\s+failed_at\s+reason\s+size\s+preview$/);
     const rows = lines.slice(1).map((l) => l.split(/\s{2,}/));
     assert.equal(rows.length, 3);
-    const previews = ['{\\"ext\\":\\"1001\\",\\"disposition\\":\\"ANSWERED\\"', '(not UTF-8; see dlq show)', '[\\"not\\",\\"an\\",\\"object\\"]'];
+    // The payload as text, as the dialler wrote it: quotes are not backslash-escaped.
+    const previews = ['{"ext":"1001","disposition":"ANSWERED"', '(not UTF-8; see dlq show)', '["not","an","object"]'];
     for (const [i, row] of rows.entries()) {
       const letter = parseDeadLetter(envelope(i))!;
       assert.deepEqual(row, [String(i), letter.failed_at, reasonFor(BAD[i]!), String(BAD[i]!.length), previews[i]]);
@@ -97,6 +117,16 @@ describe('cdr-bridge dlq', () => {
     assert.equal(stdout, `no dead letters in ${s.deadLetter}\n`);
   });
 
+  it('list previews a payload as text on one line: only control characters escaped, long text cut', async () => {
+    const s = scenario();
+    const raw = Buffer.from('{"note":"line one\nline \\two\tend","ext":"100\u00e9"} and then far more text than a preview shows');
+    await s.redis.lpush(s.deadLetter, deadLetterEnvelope(raw, 'test reason', s.source));
+    const { code, stdout, stderr } = await runCli(['dlq', 'list'], s.env());
+    assert.equal(code, 0, stderr);
+    const row = stdout.trimEnd().split('\n')[1]!.split(/\s{2,}/);
+    assert.equal(row[4], '{"note":"line one\\nline \\two\\tend","ext":"100\u00e9"…');
+  });
+
   it('show <n> prints the whole envelope and the raw text', async () => {
     const s = await withDeadLetters();
     const letter = parseDeadLetter(envelope(0))!;
@@ -108,7 +138,7 @@ describe('cdr-bridge dlq', () => {
       `reason     ${reasonFor(BAD[0]!)}`,
       `source     ${letter.source}`,
       `size       ${BAD[0]!.length} bytes`,
-      'raw:',
+      `raw (exactly these ${BAD[0]!.length} bytes, then a newline; the bytes alone: cdr-bridge dlq show 0 --raw):`,
       BAD[0]!.toString(),
       '',
     ].join('\n'));
@@ -118,11 +148,20 @@ describe('cdr-bridge dlq', () => {
     const s = await withDeadLetters();
     const text = await runCli(['dlq', 'show', '1'], s.env());
     assert.equal(text.code, 0);
-    assert.ok(text.stdout.endsWith(`\nraw (base64; the payload is not valid UTF-8):\n${BAD[1]!.toString('base64')}\n`), text.stdout);
+    assert.ok(text.stdout.endsWith(`\nraw (base64, the payload is not valid UTF-8; the bytes themselves: cdr-bridge dlq show 1 --raw > cdr.bin):\n${BAD[1]!.toString('base64')}\n`), text.stdout);
 
     const json = await runCli(['dlq', 'show', '1', '--json'], s.env());
     const letter = parseDeadLetter(envelope(1))!;
     assert.deepEqual(JSON.parse(json.stdout), { index: 1, reason: letter.reason, failed_at: letter.failed_at, source: letter.source, raw_base64: BAD[1]!.toString('base64'), size: BAD[1]!.length });
+  });
+
+  it('show <n> --raw writes the raw CDR\'s bytes exactly and nothing else, UTF-8 or not', async () => {
+    const s = await withDeadLetters();
+    for (const i of [0, 1, 2]) {
+      const { code, stdout, stderr } = await runCliBytes(['dlq', 'show', String(i), '--raw'], s.env());
+      assert.equal(code, 0, stderr);
+      assert.deepEqual(stdout, BAD[i], `dead letter #${i}`);
+    }
   });
 
   it('an index past the end exits 1 with one line saying how many there are; a non-number exits 2', async () => {
@@ -192,5 +231,26 @@ describe('cdr-bridge dlq', () => {
     assert.equal(code, 0);
     assert.equal(stdout, `purged 3 dead letters from ${s.deadLetter}\n`);
     assert.equal(await s.redis.exists(s.deadLetter), 0);
+  });
+
+  it('purge --yes and requeue refuse to act on a Redis nobody named: run where no .env is and REDIS_URL is unset, they exit 2', async () => {
+    const s = await withDeadLetters();
+    const { REDIS_URL: _named, ...env } = s.env();
+    const nowhere = mkdtempSync(path.join(os.tmpdir(), 'cdr-bridge-no-env-'));
+    try {
+      for (const [args, why] of [[['dlq', 'purge', '--yes'], 'dlq purge deletes dead letters for good'], [['dlq', 'requeue', '--all'], 'dlq requeue writes to the source list']] as const) {
+        const { code, stdout, stderr } = await runToEnd(BIN, args, 60_000, { cwd: nowhere, env: { ...withoutSettings(), ...env } });
+        assert.equal(code, 2, args.join(' '));
+        assert.equal(stdout, '');
+        assert.equal(stderr, `cdr-bridge: REDIS_URL: is not set (environment, --redis-url or a .env file); ${why}, so it does not assume the default redis://127.0.0.1:6379\n`);
+      }
+      // Named in a .env file of the directory it runs from, it is the Redis meant.
+      writeFileSync(path.join(nowhere, '.env'), `REDIS_URL=${s.env().REDIS_URL}\n`);
+      const named = await runToEnd(BIN, ['dlq', 'purge', '--yes'], 60_000, { cwd: nowhere, env: { ...withoutSettings(), ...env } });
+      assert.equal(named.code, 0, named.stderr);
+      assert.equal(named.stdout, `purged 3 dead letters from ${s.deadLetter}\n`);
+    } finally {
+      rmSync(nowhere, { recursive: true, force: true });
+    }
   });
 });

@@ -6,9 +6,12 @@ import { describe, it } from 'node:test';
 import { decodePayload } from '../../src/codec/decode-payload';
 import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
 import { runCli } from '../support/bridge-process';
+import { withoutSettings } from '../support/bare-env';
 import { scenarioFactory, type Scenario } from '../support/scenario';
 
 const scenario = scenarioFactory();
+/** The dialler's real list: the source key's default. */
+const DIALLER_LIST = 'enigma:notifications:campaigns';
 
 interface Summary {
   pushed: number;
@@ -66,6 +69,32 @@ describe('cdr-bridge simulate', () => {
     assert.equal(items.length, 303);
     const bad = items.flatMap((item, i) => (decodePayload(Buffer.from(item), 0).ok ? [] : [i]));
     assert.deepEqual(bad, [100, 201, 302]);
+  });
+
+  it('refuses the dialler\'s real list (the default source key) without --yes: exit 2, one line, nothing pushed', async () => {
+    const s = scenario();
+    const { CDR_SOURCE_KEY: _test, ...env } = s.env();
+    const before = await s.redis.llen(DIALLER_LIST);
+    const { code, stdout, stderr } = await runCli(['simulate', '--count', '3'], { ...withoutSettings(), ...env });
+    assert.equal(code, 2);
+    assert.equal(stdout, '');
+    assert.equal(stderr, `cdr-bridge: simulate pushes fake CDRs, and ${DIALLER_LIST} is the dialler's real list (they would reach call accounting); name a test list with --source-key, or pass --yes\n`);
+    assert.equal(await s.redis.llen(DIALLER_LIST), before);
+  });
+
+  it('pushes to the dialler\'s list when told so with --yes, and to any other list named with --source-key', async () => {
+    const s = scenario();
+    const { CDR_SOURCE_KEY: _test, ...env } = s.env();
+    const before = await s.redis.llen(DIALLER_LIST);
+    const yes = await runCli(['simulate', '--count', '3', '--yes', '--json'], { ...withoutSettings(), ...env });
+    assert.equal(yes.code, 0, yes.stderr);
+    // The test stack's own copy of that list: take back exactly what was pushed (at the head).
+    assert.equal((await s.redis.lpop(DIALLER_LIST, 3))?.length, 3);
+    assert.equal(await s.redis.llen(DIALLER_LIST), before);
+
+    const other = await runCli(['simulate', '--count', '3', '--source-key', s.source], { ...withoutSettings(), ...env });
+    assert.equal(other.code, 0, other.stderr);
+    assert.equal(await s.redis.llen(s.source), 3);
   });
 
   it('--count 0 is a usage error (exit 2) and pushes nothing', async () => {

@@ -9,7 +9,8 @@ import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
 import { BridgeProcess, runCli } from '../support/bridge-process';
 import { closedPort } from '../support/closed-port';
 import { scenarioFactory, type Scenario } from '../support/scenario';
-import { pushAll, waitFor } from '../support/services';
+import { ReliableList } from '../../src/source/reliable-list';
+import { pushAll, redisClient, waitFor } from '../support/services';
 import { readTopicUntil } from '../support/topic';
 
 const scenario = scenarioFactory();
@@ -31,7 +32,7 @@ describe('cdr-bridge status', () => {
 
       const st = await status(s);
       assert.deepEqual(st.source, { key: s.source, length: 0 });
-      assert.deepEqual(st.processing, { key: s.processing, length: 0, oldestAgeMs: null });
+      assert.deepEqual(st.processing, { key: s.processing, length: 0, oldestAgeMs: null, oldestTakenAtMs: null });
       assert.deepEqual(st.deadLetter, { key: s.deadLetter, length: 2 });
       assert.equal(st.lease.key, `${s.source}:lease`);
       assert.equal(st.lease.holder, hostname());
@@ -74,6 +75,44 @@ describe('cdr-bridge status', () => {
     const table = await runCli(['status'], s.env());
     assert.match(table.stdout, /^leader\s+\S+\s+none \(no bridge is leading\)$/m);
     assert.match(table.stdout, /^processing\s+\S+\s+2 \(oldest in flight: \d+\.\d s\)$/m);
+  });
+
+  it('the oldest in flight is the age of the oldest batch still there, not the time since the last ack', async () => {
+    const s = scenario();
+    const [redis, blocking] = [redisClient(), redisClient()];
+    try {
+      const keys = { source: s.source, processing: s.processing, deadLetter: s.deadLetter, lease: `${s.source}:lease` };
+      const list = new ReliableList(redis, blocking, keys);
+      await s.redis.set(keys.lease, 'test-token');
+      const serverMs = async (): Promise<number> => {
+        const [sec, micro] = await s.redis.time();
+        return Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
+      };
+      // Batch B is taken while A is published (the bridge takes ahead); A is acked 1.5 s later.
+      // What is in flight then, B, has been there since its take, not since that ack.
+      await pushAll(s.redis, s.source, ['a1', 'a2']);
+      const a = (await list.takeReady(10, 'test-token'))!;
+      await pushAll(s.redis, s.source, ['b1', 'b2']);
+      const beforeB = await serverMs();
+      const b = (await list.takeReady(10, 'test-token'))!;
+      const afterB = await serverMs();
+      assert.deepEqual(b.items.map(String), ['b1', 'b2']);
+      await waitFor('1.5 s of Redis time to pass', async () => (await serverMs()) >= afterB + 1500);
+      assert.deepEqual(await list.ack(a.listId, a.seq), { removed: 2, deadLettered: 0, remaining: 2 });
+
+      const asked = await serverMs();
+      const st = await status(s);
+      assert.equal(st.processing.length, 2);
+      const { oldestTakenAtMs, oldestAgeMs } = st.processing;
+      assert.ok(oldestTakenAtMs !== null && oldestTakenAtMs >= beforeB && oldestTakenAtMs <= afterB, `the oldest was taken at ${oldestTakenAtMs}: B's take, between ${beforeB} and ${afterB} (Redis time)`);
+      assert.ok(oldestAgeMs !== null && oldestAgeMs >= asked - afterB, `oldest in flight ${oldestAgeMs} ms, at least since B's take (${asked - afterB} ms before status was asked)`);
+
+      await list.ack(b.listId, b.seq);
+      assert.deepEqual(await status(s).then((x) => [x.processing.oldestAgeMs, x.processing.oldestTakenAtMs]), [null, null], 'nothing in flight');
+    } finally {
+      redis.disconnect();
+      blocking.disconnect();
+    }
   });
 
   it('exits 1 with one line naming the Redis it cannot reach, password redacted', async () => {

@@ -1,30 +1,33 @@
 // `cdr-bridge dlq`: the dead letters — CDRs the bridge could not decode, kept byte-for-byte
 // with the reason. list, show one, requeue (back to the source list, taken next) or purge.
 
-import { Command } from 'commander';
-import type { Config } from '../../config/config';
+import { Command, Option } from 'commander';
+import type { Config, Requirement } from '../../config/config';
 import { OperationError, UsageError } from '../../errors';
 import { createLogger } from '../../log';
 import { DeadLetterList, type ListedLetter } from '../../source/dead-letter-list';
 import { openRedis } from '../connections';
-import { configOf, withSettings } from '../options';
+import { configOf, REDIS_SETTINGS, withSettings } from '../options';
 import { Progress } from '../progress';
 import { formatTable } from '../table';
 
 const PREVIEW_CHARS = 48;
+/** What every dlq subcommand reads: the Redis, and the source and dead-letter keys. */
+const PURGE_REDIS = namedRedis('dlq purge deletes dead letters for good');
+const DLQ_SETTINGS = [...REDIS_SETTINGS, 'sourceKey', 'deadLetterKey'] as const;
 /** Smaller sets finish at once; a progress bar would only be noise. */
 const PROGRESS_FROM = 1000;
 
 export function dlqCommand(): Command {
   const dlq = new Command('dlq').description('inspect and requeue dead letters: CDRs the bridge could not decode, kept with the reason');
   for (const sub of [listCommand(), showCommand(), requeueCommand(), purgeCommand()]) {
-    dlq.addCommand(sub.exitOverride().showHelpAfterError());
+    dlq.addCommand(sub);
   }
   return dlq;
 }
 
 function listCommand(): Command {
-  return withSettings(new Command('list'))
+  return withSettings(new Command('list'), DLQ_SETTINGS)
     .description('list the dead letters, oldest (index 0) first: when, why, size and a preview')
     .option('--json', 'print JSON for scripts (the whole envelopes)')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
@@ -48,14 +51,18 @@ function listCommand(): Command {
 }
 
 function showCommand(): Command {
-  return withSettings(new Command('show'))
-    .description('show one dead letter in full: the envelope and the raw CDR (base64 when it is not UTF-8)')
+  return withSettings(new Command('show'), DLQ_SETTINGS)
+    .description('show one dead letter in full: the envelope and the raw CDR byte-for-byte (base64 when it is not UTF-8; --raw for the bytes alone)')
     .argument('<n>', 'index from list (0 = the oldest)', parseIndex)
-    .option('--json', 'print JSON for scripts')
-    .action(async (n: number, opts: { json?: boolean }, cmd: Command) => {
+    .addOption(new Option('--json', 'print JSON for scripts'))
+    .addOption(new Option('--raw', 'write only the raw CDR\'s bytes, exactly as the dialler sent them (e.g. > cdr.bin)').conflicts('json'))
+    .action(async (n: number, opts: { json?: boolean; raw?: boolean }, cmd: Command) => {
       await withDeadLetters(cmd, 'cdr-bridge-dlq', async (dlq, config) => {
         const l = await letterAt(dlq, n, config);
-        if (opts.json) {
+        if (opts.raw) {
+          if (!l.letter) throw new OperationError('NOT_AN_ENVELOPE', `dead letter #${n} in ${config.deadLetterKey} is not a cdr-bridge envelope: it has no raw CDR to write`);
+          process.stdout.write(l.letter.bytes);
+        } else if (opts.json) {
           process.stdout.write(`${JSON.stringify(asJson(l))}\n`);
         } else if (!l.letter) {
           process.stdout.write(`dead letter #${n} in ${config.deadLetterKey} is not a cdr-bridge envelope; as stored:\n${l.envelope.toString('utf8')}\n`);
@@ -68,7 +75,10 @@ function showCommand(): Command {
             ['source', letter.source],
             ['size', `${letter.bytes.length} bytes`],
           ];
-          const raw = letter.raw !== undefined ? `raw:\n${letter.raw}` : `raw (base64; the payload is not valid UTF-8):\n${letter.raw_base64}`;
+          // The text is the payload's bytes exactly (valid UTF-8 round-trips); the line after it is ours.
+          const raw = letter.raw !== undefined
+            ? `raw (exactly these ${letter.bytes.length} bytes, then a newline; the bytes alone: cdr-bridge dlq show ${n} --raw):\n${letter.raw}`
+            : `raw (base64, the payload is not valid UTF-8; the bytes themselves: cdr-bridge dlq show ${n} --raw > cdr.bin):\n${letter.raw_base64}`;
           process.stdout.write(`${formatTable(rows)}${raw}\n`);
         }
       });
@@ -76,7 +86,7 @@ function showCommand(): Command {
 }
 
 function requeueCommand(): Command {
-  return withSettings(new Command('requeue'))
+  return withSettings(new Command('requeue'), DLQ_SETTINGS)
     .description('move dead letters\' CDRs back to the source list (where the bridge takes next) and remove them, each atomically')
     .argument('[n]', 'index from list (0 = the oldest)', parseIndex)
     .option('--all', 'requeue every dead letter, oldest taken first')
@@ -111,29 +121,37 @@ function requeueCommand(): Command {
           : letters.length === 0
             ? `no dead letters in ${config.deadLetterKey}\n`
             : `requeued ${requeued} dead letters to ${config.sourceKey}: the bridge takes them next, oldest first${notes.length > 0 ? `; ${notes.join('; ')}` : ''}\n`);
-      });
+      }, namedRedis('dlq requeue writes to the source list'));
     });
 }
 
 function purgeCommand(): Command {
-  return withSettings(new Command('purge'))
+  return withSettings(new Command('purge'), DLQ_SETTINGS)
     .description('delete every dead letter for good')
     .option('--yes', 'confirm: the CDRs in the dead-letter list are gone afterwards')
     .option('--json', 'print JSON for scripts')
     .action(async (opts: { yes?: boolean; json?: boolean }, cmd: Command) => {
-      const config = configOf(cmd);
+      const config = configOf(cmd, PURGE_REDIS);
       if (!opts.yes) throw new UsageError(`dlq purge deletes every dead letter in ${config.deadLetterKey} for good; pass --yes to confirm`);
       await withDeadLetters(cmd, 'cdr-bridge-dlq', async (dlq) => {
         const purged = await dlq.purge();
         process.stdout.write(opts.json
           ? `${JSON.stringify({ purged, key: config.deadLetterKey })}\n`
           : `purged ${purged} dead letters from ${config.deadLetterKey}\n`);
-      });
+      }, PURGE_REDIS);
     });
 }
 
-async function withDeadLetters(cmd: Command, name: string, use: (dlq: DeadLetterList, config: Config) => Promise<void>): Promise<void> {
-  const config = configOf(cmd);
+/**
+ * A command that changes Redis for good acts only on a Redis the operator named: run from a
+ * directory without the .env, it must not quietly purge or fill a local Redis instead.
+ */
+function namedRedis(why: string): Requirement {
+  return { anyOf: ['redisUrl', 'redisSentinels'], why };
+}
+
+async function withDeadLetters(cmd: Command, name: string, use: (dlq: DeadLetterList, config: Config) => Promise<void>, require?: Requirement): Promise<void> {
+  const config = configOf(cmd, require);
   const redis = await openRedis(config, name, createLogger('error'));
   try {
     await use(new DeadLetterList(redis, { source: config.sourceKey, deadLetter: config.deadLetterKey }), config);
@@ -161,9 +179,21 @@ function asJson(l: ListedLetter): Record<string, unknown> {
   return { index: l.index, ...envelope, size: bytes.length };
 }
 
-/** The start of the payload on one line: control characters escaped, long text cut. */
+/**
+ * The start of the payload as text on one line: quotes and backslashes as the dialler wrote
+ * them; only control characters (which would break the line or the terminal) escaped; long
+ * text cut.
+ */
 function preview(bytes: Buffer, text: string | undefined): string {
   if (text === undefined) return `(not UTF-8; see dlq show)`;
-  const escaped = JSON.stringify(text).slice(1, -1);
-  return escaped.length > PREVIEW_CHARS ? `${escaped.slice(0, PREVIEW_CHARS - 1)}…` : escaped || `(empty, ${bytes.length} bytes)`;
+  const visible = text.replace(CONTROL_CHARACTERS, escapeControl);
+  return visible.length > PREVIEW_CHARS ? `${visible.slice(0, PREVIEW_CHARS - 1)}…` : visible || `(empty, ${bytes.length} bytes)`;
+}
+
+// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const SHORT_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function escapeControl(c: string): string {
+  return SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }

@@ -7,7 +7,7 @@ import { cdrSchemaText, cdrType } from '../../codec/cdr';
 import { schemaFingerprint } from '../../codec/framing';
 import { SchemaRegistry, valueSubject } from '../../codec/schema-registry';
 import { ConfigError } from '../../errors';
-import { configOf, withSettings } from '../options';
+import { configOf, REGISTRY_SETTINGS, withSettings } from '../options';
 
 export function schemaCommand(): Command {
   const schema = new Command('schema').description('the Cdr Avro schema (schemas/cdr.avsc) the bridge writes with');
@@ -34,7 +34,7 @@ function schemaPrintCommand(): Command {
 
 // What `cdr-bridge run` does at start, as a step a deploy pipeline can run (and check) first.
 function schemaRegisterCommand(): Command {
-  return withSettings(new Command('register'))
+  return withSettings(new Command('register'), [...REGISTRY_SETTINGS, 'kafkaTopic'])
     .description('register schemas/cdr.avsc with the schema registry (SCHEMA_REGISTRY_URL) under <topic>-value; print the subject and id (the same id again when it is already registered)')
     .addOption(new Option('--subject <name>', 'register under this subject instead of <KAFKA_TOPIC>-value'))
     .option('--json', 'print {"subject":...,"id":...} for scripts')

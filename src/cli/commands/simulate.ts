@@ -6,11 +6,15 @@ import { createLogger } from '../../log';
 import { syntheticCdrs } from '../../simulate/synthetic-cdrs';
 import { connectRedis } from '../../source/redis-connection';
 import { pause } from '../../bridge/backoff';
-import { configOf, withSettings } from '../options';
+import { configOf, REDIS_SETTINGS, withSettings } from '../options';
 import { Progress } from '../progress';
 import { UsageError } from '../../errors';
+import { SETTINGS } from '../../config/settings';
 
-const MALFORMED = ['{"ext":"1001","disposition":"ANSWERED"', '["not","an","object"]', '{"internal_call_ref":"","disposition":"BUSY"}', '{"internal_call_ref":"sim-bad","SIP_termination_code":"four-eight-seven"}'];
+/** The list the dialler really writes to: the source key's default. */
+const DIALLER_LIST = SETTINGS.sourceKey.fallback;
+
+const MALFORMED = ['{"ext":"1001","disposition":"ANSWERED"', '["not","an","object"]', '{"disposition":"BUSY"}', '{"internal_call_ref":"sim-bad","SIP_termination_code":"four-eight-seven"}'];
 
 function positiveInt(name: string, min = 0) {
   return (v: string): number => {
@@ -20,7 +24,7 @@ function positiveInt(name: string, min = 0) {
 }
 
 export function simulateCommand(): Command {
-  return withSettings(new Command('simulate'))
+  return withSettings(new Command('simulate'), [...REDIS_SETTINGS, 'sourceKey'])
     .description('push realistic synthetic CDRs to the source list, as the dialler would')
     .addOption(new Option('--count <n>', 'how many CDRs to push').argParser(positiveInt('count', 1)).default(1000))
     .addOption(new Option('--rate <perSecond>', 'CDRs per second (0: as fast as possible)').argParser(positiveInt('rate')).default(0))
@@ -28,8 +32,13 @@ export function simulateCommand(): Command {
     .addOption(new Option('--malformed-every <n>', 'also push a malformed CDR after every n good ones (0: never)').argParser(positiveInt('malformed-every')).default(0))
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the summary as JSON')
-    .action(async (opts: { count: number; rate: number; seed?: number; malformedEvery: number; progress: boolean; json?: boolean }, cmd: Command) => {
+    .option('--yes', `confirm pushing fake CDRs to the dialler's real list (${DIALLER_LIST}, the default source key); else name a test list with --source-key`)
+    .action(async (opts: { count: number; rate: number; seed?: number; malformedEvery: number; progress: boolean; json?: boolean; yes?: boolean }, cmd: Command) => {
       const config = configOf(cmd);
+      // Fake calls on the dialler's own list would reach call accounting like real ones.
+      if (config.sourceKey === DIALLER_LIST && !opts.yes) {
+        throw new UsageError(`simulate pushes fake CDRs, and ${DIALLER_LIST} is the dialler's real list (they would reach call accounting); name a test list with --source-key, or pass --yes`);
+      }
       const log = createLogger('warn');
       const redis = connectRedis(config, 'cdr-bridge-simulate', log, { failFast: true });
       await redis.connect();

@@ -10,11 +10,11 @@ import { Lease } from '../../source/lease';
 import { companionKeys, oldestInFlightMs } from '../../source/reliable-list';
 import { durability } from '../../sink/topics';
 import { kafkaUnreachable, openRedis, redisUnreachable } from '../connections';
-import { configOf, withSettings } from '../options';
+import { configOf, KAFKA_SETTINGS, REDIS_SETTINGS, withSettings } from '../options';
 
 export interface Status {
   source: { key: string; length: number };
-  processing: { key: string; length: number; oldestAgeMs: number | null };
+  processing: { key: string; length: number; oldestAgeMs: number | null; oldestTakenAtMs: number | null };
   deadLetter: { key: string; length: number };
   lease: { key: string; holder: string | null; pid: number | null; sinceMs: number | null; expiresInMs: number | null };
   topic: { name: string; partitions: { partition: number; low: string; high: string }[]; /** End minus start offsets: the records plus one transaction marker per partition per commit. */
@@ -24,7 +24,7 @@ export interface Status {
 }
 
 export function statusCommand(): Command {
-  return withSettings(new Command('status'))
+  return withSettings(new Command('status'), [...REDIS_SETTINGS, 'sourceKey', 'processingKey', 'deadLetterKey', 'leaseKey', ...KAFKA_SETTINGS, 'kafkaTopic'])
     .description('show list lengths, the oldest item in flight, the leader, and the topic\'s offsets')
     .option('--json', 'print JSON for scripts')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
@@ -49,7 +49,7 @@ export function statusCommand(): Command {
         });
         status = {
           source: { key: config.sourceKey, length: source + landing },
-          processing: { key: config.processingKey, length: processing, oldestAgeMs: oldestInFlightMs(processing, oldest, serverTime[0], serverTime[1]) },
+          processing: { key: config.processingKey, length: processing, ...oldestInFlight(processing, oldest, serverTime) },
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
           lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null },
           doctor: doctor ? doctorSummary(doctorKey(config), doctor) : null,
@@ -65,6 +65,12 @@ export function statusCommand(): Command {
       // The Redis side is printed all the same: it is what an operator needs during a Kafka outage.
       if (kafkaDown !== undefined) throw kafkaUnreachable(config, kafkaDown);
     });
+}
+
+/** How long the oldest batch in flight has been there, and since when (Redis time, ms). */
+function oldestInFlight(processing: number, oldest: string | null, serverTime: readonly (string | number)[]): Pick<Status['processing'], 'oldestAgeMs' | 'oldestTakenAtMs'> {
+  const oldestAgeMs = oldestInFlightMs(processing, oldest, serverTime[0], serverTime[1]);
+  return { oldestAgeMs, oldestTakenAtMs: oldestAgeMs === null || oldest === null ? null : Number(oldest.split(' ')[2]) };
 }
 
 async function topicStatus(config: Parameters<typeof kafkaClient>[0] & { kafkaTopic: string }, log: ReturnType<typeof createLogger>): Promise<Status['topic']> {

@@ -10,10 +10,10 @@ import { createLogger } from '../../log';
 import { kafkaClient } from '../../sink/kafka-sink';
 import { UsageError } from '../../errors';
 import { kafkaUnreachable } from '../connections';
-import { configOf, withSettings } from '../options';
+import { configOf, KAFKA_SETTINGS, REGISTRY_SETTINGS, withSettings } from '../options';
 
 export function tailCommand(): Command {
-  return withSettings(new Command('tail'))
+  return withSettings(new Command('tail'), [...KAFKA_SETTINGS, 'kafkaTopic', ...REGISTRY_SETTINGS])
     .description('print CDRs from the topic, decoded, one JSON object per line')
     .option('--from-beginning', 'start at the oldest record instead of new ones')
     .addOption(new Option('--count <n>', 'stop after n records').argParser((v) => {
