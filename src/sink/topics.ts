@@ -63,9 +63,12 @@ export async function durability(kafka: Kafka, topic: string): Promise<Durabilit
     const configs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }] });
     const minInsyncReplicas = Number(configs.resources[0]?.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue ?? '1');
     const out: Durability = { replicationFactor, minInsyncReplicas };
-    if (replicationFactor < 2) {
-      out.warning = `topic "${topic}" has ${replicationFactor} replica: a confirmed CDR is on one disk, and that broker's loss loses it (recreate it with KAFKA_TOPIC_REPLICATION_FACTOR=3)`;
-    } else if (minInsyncReplicas < 2) {
+    // A cluster of one broker can keep one copy only: that is the operator's choice of cluster,
+    // not something the topic could do better (doctor rates it the same way).
+    const { brokers } = await admin.describeCluster();
+    if (replicationFactor < 2 && brokers.length > 1) {
+      out.warning = `topic "${topic}" has ${replicationFactor} replica on ${brokers.length} brokers: a confirmed CDR is on one disk, and that broker's loss loses it (recreate it with KAFKA_TOPIC_REPLICATION_FACTOR=3)`;
+    } else if (replicationFactor >= 2 && minInsyncReplicas < 2) {
       out.warning = `topic "${topic}" has min.insync.replicas=${minInsyncReplicas}: acks=all may confirm a CDR held by one broker only, and that broker's loss loses it (set min.insync.replicas=2)`;
     }
     return out;

@@ -4,9 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Admin } from 'kafkajs';
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import type { DoctorReport } from '../../src/bridge/doctor';
-import { runCli } from '../support/bridge-process';
+import { BridgeProcess, runCli } from '../support/bridge-process';
 import { OwnStack } from '../support/own-stack';
 import { uniqueName, waitFor } from '../support/services';
 
@@ -68,5 +68,29 @@ describe('cdr-bridge doctor on three brokers', () => {
     assert.match(found(report, 'kafka.reachable'), /^3 brokers, /);
     assert.equal(found(report, 'kafka.topic.replication'), 'replication factor 3 on 3 brokers, min.insync.replicas 2');
     assert.match(found(report, 'kafka.clock'), /^agrees with the cluster's \(KRaft quorum leader [123]\)/);
+  });
+
+  it('the bridge creates its topics durable on three brokers: factor 3 and min.insync.replicas 2, which status shows, with no warning', async () => {
+    const source = uniqueName('test:durable');
+    const topic = uniqueName('test.durable');
+    const progressTopic = uniqueName('test.progress');
+    const env = { REDIS_URL: bed.redisUrl, KAFKA_BROKERS: bed.kafkaBrokers, CDR_SOURCE_KEY: source, KAFKA_TOPIC: topic, KAFKA_PROGRESS_TOPIC: progressTopic, SCHEMA_REGISTRY_URL: '', HTTP_PORT: '0' };
+    const bridge = BridgeProcess.run(env);
+    try {
+      await bridge.waitForLog('created topics', 120_000);
+      for (const t of [topic, progressTopic]) {
+        const meta = await admin.fetchTopicMetadata({ topics: [t] });
+        assert.ok(meta.topics[0]!.partitions.every((p) => p.replicas.length === 3), `${t}: three replicas of every partition`);
+        const configs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: t, configNames: ['min.insync.replicas'] }] });
+        assert.equal(configs.resources[0]!.configEntries[0]!.configValue, '2', `${t}: min.insync.replicas 2`);
+      }
+      const { code, stdout, stderr } = await runCli(['status', '--json'], env);
+      assert.equal(code, 0, stderr);
+      const topicStatus = (JSON.parse(stdout) as { topic: { replicationFactor: number; minInsyncReplicas: number; warning?: string } }).topic;
+      assert.deepEqual([topicStatus.replicationFactor, topicStatus.minInsyncReplicas, topicStatus.warning], [3, 2, undefined]);
+      assert.ok(!bridge.logs.some((l) => /loss loses it/.test(l.msg)), 'no durability warning');
+    } finally {
+      assert.equal((await bridge.stop()).code, 0, bridge.stderr.slice(-2000));
+    }
   });
 });
