@@ -118,7 +118,7 @@ describe('the container image', () => {
 
     const shipped = /^(package\.json|package-lock\.json|bin\/cdr-bridge|dist\/src\/.+\.js(\.map)?|src\/source\/lua\/[a-z-]+-\d\.lua|schemas\/[a-z-]+\.avsc)$/;
     assert.deepEqual(files.filter((f) => !shipped.test(f)), []);
-    assert.ok(files.includes('dist/src/cli/main.js') && files.includes('src/source/lua/take-4.lua') && files.includes('schemas/cdr.avsc'), 'the compiled CLI, the Lua scripts and the schema are there');
+    assert.ok(files.includes('dist/src/cli/main.js') && files.includes('src/source/lua/take-6.lua') && files.includes('schemas/cdr.avsc'), 'the compiled CLI, the Lua scripts and the schema are there');
   });
 
   it('read-only, it turns healthy, carries CDRs to the topic, and on docker stop exits 0 with nothing in flight', async (t: TestContext) => {
