@@ -33,8 +33,8 @@ const OUTCOMES: readonly Outcome[] = [
 ];
 const TOTAL_WEIGHT = OUTCOMES.reduce((a, o) => a + o.weight, 0);
 
-/** mulberry32: a tiny seeded PRNG, so a seed gives the same CDRs every run. */
-function prng(seed: number): () => number {
+/** mulberry32: a tiny seeded PRNG, so a seed gives the same CDRs every run (the tests' random payloads use it too). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

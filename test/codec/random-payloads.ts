@@ -3,19 +3,12 @@
 // booleans, nesting, odd and repeated keys, free whitespace), and as many again broken on
 // purpose (bytes cut, inserted or swapped, invalid UTF-8, a BOM, trailing text).
 
+import { prng } from '../../src/simulate/synthetic-cdrs';
+
 export type Random = () => number;
 
-/** mulberry32: small, seeded, the same sequence for the same seed everywhere. */
-export function seeded(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's seeded PRNG (mulberry32): the same sequence for the same seed everywhere. */
+export const seeded: (seed: number) => Random = prng;
 
 const int = (r: Random, n: number): number => Math.floor(r() * n);
 const pick = <T>(r: Random, xs: readonly T[]): T => xs[int(r, xs.length)]!;
