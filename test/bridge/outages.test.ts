@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,19 +15,10 @@ import { OwnStack } from '../support/own-stack';
 import { assertAllDelivered, Scenario } from '../support/scenario';
 import { pushAll, services, waitFor } from '../support/services';
 import { readTopicUntil } from '../support/topic';
+import { closedPort } from '../support/closed-port';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A bare redis-server of the test's own (real), killed by PID when the test ends. */
 function redisServer(port: number, args: string[]): { child: ChildProcess; dir: string } {
@@ -52,7 +42,7 @@ const noStackTrace = (b: BridgeProcess): void => assert.ok(!/\n\s+at .+:\d+:\d+/
 
 describe('outages at start', () => {
   it('warns once when the source Redis persists nothing, and not when it appends', async () => {
-    const port = await freePort();
+    const port = await closedPort();
     children.push(redisServer(port, ['--save', '', '--appendonly', 'no']));
     const s = new Scenario();
     scenarios.push(s);
@@ -73,7 +63,7 @@ describe('outages at start', () => {
   });
 
   it('retries an unreachable Redis with one clear line, then works once Redis appears', async () => {
-    const port = await freePort();
+    const port = await closedPort();
     const s = new Scenario();
     scenarios.push(s);
     const bridge = BridgeProcess.run(s.env({ REDIS_URL: `redis://:hunter2@127.0.0.1:${port}` }));
@@ -102,7 +92,7 @@ describe('outages at start', () => {
 
 describe('stopping while an outage holds the start', () => {
   it('exits 0 at once on SIGTERM while Redis is still unreachable', async () => {
-    const port = await freePort();
+    const port = await closedPort();
     const s = new Scenario();
     scenarios.push(s);
     const bridge = BridgeProcess.run(s.env({ REDIS_URL: `redis://127.0.0.1:${port}` }));

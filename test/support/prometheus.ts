@@ -4,11 +4,11 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { httpGet } from './ops-endpoints';
 import { waitFor } from './services';
+import { closedPort } from './closed-port';
 
 const live = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -59,7 +59,7 @@ export class PrometheusServer {
       scrape_configs: [{ job_name: 'cdr-bridge', static_configs: [{ targets: opts.targets }] }],
     };
     writeFileSync(path.join(dir, 'prometheus.yml'), JSON.stringify(config, null, 2));
-    const port = await freePort();
+    const port = await closedPort();
     const child = spawn(opts.binary, [
       `--config.file=${path.join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${path.join(dir, 'data')}`,
@@ -131,13 +131,3 @@ export function withShortFor(rules: string, duration: string): string {
   return out;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}

@@ -79,12 +79,15 @@ export function runCommand(): Command {
           if (!bridge.stopped) throw err;
         });
         if (bridge.stopped) return;
-        await waitForKafka(probeKafka, log, () => bridge.stopped, metrics);
+        await untilKafkaAnswers(probeKafka, log, () => bridge.stopped, metrics);
         if (bridge.stopped) return;
         await checkBeforeStart(config, redis, log, () => bridge.stopped);
         if (bridge.stopped) return;
         await framer.prepare(() => bridge.stopped);
-        await connectKafka(sink, log, () => bridge.stopped, metrics);
+        await untilKafkaAnswers(async () => {
+          await sink.connect();
+          metrics.kafkaUp(true);
+        }, log, () => bridge.stopped, metrics);
         kafkaProbe.start();
         await bridge.run();
       } finally {
@@ -101,13 +104,14 @@ export function runCommand(): Command {
 }
 
 /**
- * Waits for the brokers at start, without touching anything (the doctor checks them next, and
- * the topic is created only after): an unreachable Kafka is retried, not a crash.
+ * Retries a first call to the brokers at start (waiting for them without touching anything, then
+ * connecting the producer and creating the topics): an unreachable Kafka is waited for, not a
+ * crash, and said once.
  */
-async function waitForKafka(probe: () => Promise<void>, log: Logger, stopped: () => boolean, observer: BridgeObserver): Promise<void> {
+async function untilKafkaAnswers(call: () => Promise<void>, log: Logger, stopped: () => boolean, observer: BridgeObserver): Promise<void> {
   for (let attempt = 0; !stopped(); attempt++) {
     try {
-      await probe();
+      await call();
       if (attempt > 0) log.info('kafka reachable');
       return;
     } catch (err) {
@@ -142,21 +146,5 @@ async function checkBeforeStart(config: Config, redis: Redis, log: Logger, stopp
     }
     for (const c of checks.filter((x) => x.verdict === 'warn')) log.warn({ check: c.name, action: c.action }, `${c.name}: ${c.found}`);
     return;
-  }
-}
-
-/** Connects the producer (and creates the topic when asked to); retried like the wait above. */
-async function connectKafka(sink: KafkaSink, log: Logger, stopped: () => boolean, observer: BridgeObserver): Promise<void> {
-  for (let attempt = 0; !stopped(); attempt++) {
-    try {
-      await sink.connect();
-      observer.kafkaUp(true);
-      if (attempt > 0) log.info('kafka reachable');
-      return;
-    } catch (err) {
-      if (attempt === 0) log.warn({ err: (err as Error).message }, 'kafka unreachable at start; retrying');
-      observer.retried('connect');
-      await pause(backoffMs(attempt, 200, 5000));
-    }
   }
 }
