@@ -21,22 +21,19 @@ export type EncodedMessage = OutMessage & Pick<EncodedCdr, 'keyBytes' | 'cdrIdBy
 
 export interface EncodedBatch {
   messages: EncodedMessage[];
-  /** Raw items behind `messages`, removed from the processing list once Kafka confirms. */
-  published: Buffer[];
   refused: Refused[];
   takenAt: number;
-  /** How many raw items went in (published + refused). */
+  /** How many raw items went in (messages + refused); the ack removes them by position. */
   taken: number;
 }
 
 export function encodeBatch(raws: readonly Buffer[], takenAt: number, framer: Framer, settings: EncodeSettings): EncodedBatch {
   const encoder = new CdrEncoder(framer, settings, takenAt);
-  const out: EncodedBatch = { messages: [], published: [], refused: [], takenAt, taken: raws.length };
+  const out: EncodedBatch = { messages: [], refused: [], takenAt, taken: raws.length };
   for (const raw of raws) {
     const encoded = encoder.encode(raw);
     if (encoded instanceof EncodedCdr) {
       out.messages.push(encoded);
-      out.published.push(raw);
     } else {
       out.refused.push({ raw, reason: encoded.reason });
     }
