@@ -36,12 +36,13 @@ end
 
 local acked = {}
 local count = 0
+local length = redis.call('LLEN', processingKey)
 while true do
   local oldest = redis.call('LINDEX', batchesKey, -1)
   if not oldest then break end
   local seq, n = string.match(oldest, '^(%d+) (%d+)')
   if tonumber(seq) > upTo then break end
-  if count + tonumber(n) > redis.call('LLEN', processingKey) then
+  if count + tonumber(n) > length then
     return redis.error_reply('BATCHES the batches list counts more items than the processing list holds')
   end
   redis.call('RPOP', batchesKey)
@@ -61,4 +62,4 @@ for i = 3, #ARGV, 2 do
   end
 end
 
-return { count - deadLettered, deadLettered, redis.call('LLEN', processingKey) }
+return { count - deadLettered, deadLettered, length - count }
