@@ -83,6 +83,8 @@ function rows(r: Results): [string, string, string][] {
     out.push(['reliable mover (Python + librdkafka, raw JSON)', `${n(y.moverCdrPerSec)} CDR/s`, `median of ${y.rounds} drains of ${n(y.cdrs)} (${each(y.mover)}); Lua take, acks=all idempotent, flush, LTRIM; no decode, no Avro, no key; CPU ${y.moverCpuUsPerCdr} µs/CDR (its own process)`]);
     out.push(['  the bridge in the same rounds', `${n(y.bridgeCdrPerSec)} CDR/s`, `median of ${y.rounds} (${each(y.bridge)}), alternating which drains first; CPU ${y.bridgeCpuUsPerCdr} µs/CDR`]);
     out.push(['ratio bridge / reliable mover', `${y.ratio}×`, 'median of the per-round ratios (target ≥ 0.8)']);
+    out.push(['  the bridge with ENCODE_THREAD=true, same rounds', `${n(y.threadedCdrPerSec)} CDR/s`, `median of ${y.rounds} (${each(y.threaded)}); CPU ${y.threadedCpuUsPerCdr} µs/CDR (both threads)`]);
+    out.push(['ratio ENCODE_THREAD=true / default', `${y.threadedRatio}×`, 'median of the per-round ratios: what a worker thread buys on this machine']);
   }
   if (r.naive) out.push(['naive bridge (1 CDR per round trip)', `${n(r.naive.cdrPerSec)} CDR/s`, `${n(r.naive.cdrs)} CDRs in ${r.naive.seconds} s`]);
   if (r.ratios.drainOverKafkaCeiling !== undefined) out.push(['ratio drain / Kafka ceiling', `${r.ratios.drainOverKafkaCeiling}`, '']);

@@ -75,3 +75,12 @@ export class PublishError extends BridgeError {
 export class FencedError extends NotLeaderError {
   override readonly code = 'FENCED';
 }
+
+/**
+ * The encode thread (ENCODE_THREAD) died or threw while it held batches: they were taken and
+ * never sent, so they are in the processing list and the bridge's road back settles them.
+ */
+export class EncodeThreadError extends BridgeError {
+  readonly code = 'ENCODE_THREAD';
+  readonly exitCode = 1;
+}

@@ -6,7 +6,8 @@
 
 import type { Framer } from '../codec/framing';
 import type { Cdr } from '../codec/cdr';
-import { FencedError, NotLeaderError, PublishError } from '../errors';
+import type { EncodeThread } from '../codec/encode-pool';
+import { EncodeThreadError, FencedError, NotLeaderError, PublishError } from '../errors';
 import type { Logger } from '../log';
 import type { KafkaSink } from '../sink/kafka-sink';
 import type { Progress } from '../sink/progress';
@@ -35,6 +36,8 @@ export interface BridgeParts {
   lease: Lease;
   sink: Pick<KafkaSink, 'connect' | 'init' | 'committedProgress' | 'begin' | 'send' | 'commit' | 'reset'>;
   framer: Framer;
+  /** ENCODE_THREAD: batches are decoded and encoded there instead of on this thread. */
+  encodeThread?: Pick<EncodeThread, 'encode'> | undefined;
 }
 
 /** What settling the processing list did, in CDRs. */
@@ -136,7 +139,7 @@ export class Bridge {
         if (err instanceof NotLeaderError) throw err;
         if (!failing) {
           // Either way the same road back; the words tell the operator which side failed.
-          const what = err instanceof PublishError ? 'kafka publish failed' : 'redis command failed';
+          const what = err instanceof PublishError ? 'kafka publish failed' : err instanceof EncodeThreadError ? 'encoding failed' : 'redis command failed';
           this.log.warn({ err: (err as Error).message }, `${what}: taking nothing new; once it works again, what is in flight is settled from what Kafka committed`);
         }
         failing = true;
@@ -167,7 +170,7 @@ export class Bridge {
     const adopted = await list.adoptUnrecorded();
     if (adopted > 0) this.log.warn({ count: adopted }, 'items in the processing list had no batch record (left by an older version?): put back on the source list to be taken again');
     const session = list.session;
-    const batches = (await list.inFlight()).map((b) => this.encode(b, session));
+    const batches = await Promise.all((await list.inFlight()).map((b) => this.encode(b, session)));
     const settled: Settled = { cdrs: 0, alreadyInKafka: 0, published: 0, deadLettered: 0, left: 0 };
     if (batches.length === 0) return settled;
     const known = batches.filter((b) => isCommitted(b, progress));
@@ -287,8 +290,10 @@ export class Bridge {
     return next;
   }
 
-  private encode(batch: Batch, session: number): Taken {
-    return { ...encodeBatch(batch.items, batch.takenAt, this.parts.framer, this.settings), seq: batch.seq, listId: batch.listId, session };
+  private async encode(batch: Batch, session: number): Promise<Taken> {
+    const { encodeThread, framer } = this.parts;
+    const encoded = encodeThread ? await encodeThread.encode(batch.items, batch.takenAt, framer) : encodeBatch(batch.items, batch.takenAt, framer, this.settings);
+    return { ...encoded, seq: batch.seq, listId: batch.listId, session };
   }
 
   /** Sends a batch inside the open transaction, once Redis replicas (if required) hold its take. */

@@ -65,6 +65,14 @@ function scratchEncoder(type: avro.Type, header: Buffer): (cdr: Cdr) => Buffer {
   };
 }
 
+/**
+ * A framer that writes the given header before each Avro body: how a worker thread (which gets
+ * the header bytes, not the registry's answer) frames exactly as the main thread's framer does.
+ */
+export function framerWithHeader(name: string, header: Buffer, type: avro.Type = cdrType): Framer {
+  return { name, header, encode: scratchEncoder(type, header) };
+}
+
 const cdrFingerprint = schemaFingerprint(cdrType);
 const resolvers = new WeakMap<avro.Type, ReturnType<avro.Type['createResolver']>>();
 

@@ -11,11 +11,14 @@ import { assertAllDelivered, Scenario, sha256 } from '../support/scenario';
 import { pushAll } from '../support/services';
 import { readTopicUntil } from '../support/topic';
 
-const s = new Scenario();
-after(() => s.close());
+const scenarios: Scenario[] = [];
+after(() => Promise.all(scenarios.map((s) => s.close())));
 
 describe('bad input through the running bridge', () => {
-  it(`handles all ${badInputCatalogue.length} catalogue payloads and publishes the good CDRs around them`, async () => {
+  // ENCODE_THREAD=true: the same catalogue, the same records and dead letters, encoded on the worker thread.
+  for (const encodeThread of ['false', 'true']) it(`handles all ${badInputCatalogue.length} catalogue payloads and publishes the good CDRs around them (ENCODE_THREAD=${encodeThread})`, async () => {
+    const s = new Scenario();
+    scenarios.push(s);
     assert.ok(badInputCatalogue.length >= 25, 'the catalogue has at least 25 kinds of bad input');
     const good = takeSynthetic(badInputCatalogue.length + 1, { seed: 11 });
     const items: Buffer[] = [];
@@ -23,7 +26,7 @@ describe('bad input through the running bridge', () => {
     items.push(Buffer.from(good[good.length - 1] as string));
     await pushAll(s.redis, s.source, items, 10);
 
-    const bridge = BridgeProcess.run(s.env({ BATCH_SIZE: '7' }));
+    const bridge = BridgeProcess.run(s.env({ BATCH_SIZE: '7', ENCODE_THREAD: encodeThread }));
     try {
       await s.drained();
       const wantPublished = badInputCatalogue.filter((r) => r.expect === 'published');
@@ -44,6 +47,8 @@ describe('bad input through the running bridge', () => {
         if (row.reasonMatches) assert.match(letter.reason, row.reasonMatches, row.name);
       });
       assert.ok(bridge.running, 'the bridge is still running');
+      const threads = bridge.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('encode thread started'));
+      assert.equal(threads.length, encodeThread === 'true' ? 1 : 0, 'one encode thread with ENCODE_THREAD=true, none without');
     } finally {
       assert.equal((await bridge.stop()).code, 0);
     }

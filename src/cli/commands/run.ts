@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { Bridge } from '../../bridge/bridge';
 import { describeConfig } from '../../config/config';
 import { MessageFraming } from '../../bridge/message-framing';
+import { EncodeThread } from '../../codec/encode-pool';
 import { createLogger } from '../../log';
 import { KafkaSink, kafkaClient } from '../../sink/kafka-sink';
 import { startHttpServer, type OpsHttpServer } from '../../ops/http-server';
@@ -44,7 +45,8 @@ export function runCommand(): Command {
       const lease = new Lease(redis, config.leaseKey, config.leaseTtlMs);
       const sink = new KafkaSink(config, log);
       const framer = new MessageFraming(config, log);
-      const bridge = new Bridge({ list, lease, sink, framer }, config, log, metrics);
+      const encodeThread = config.encodeThread ? new EncodeThread(config, log) : undefined;
+      const bridge = new Bridge({ list, lease, sink, framer, encodeThread }, config, log, metrics);
       // Its own client without retries: a probe should fail fast, the next one is 5 s away.
       const probeAdmin = kafkaClient(config, log, { retry: { retries: 0 } }).admin();
       const probeKafka = async (): Promise<void> => {
@@ -95,6 +97,7 @@ export function runCommand(): Command {
         await probeAdmin.disconnect().catch(() => undefined);
         await http?.close();
         await sink.disconnect().catch(() => undefined);
+        await encodeThread?.close();
         redis.disconnect();
         blocking.disconnect();
         if (deadline) clearTimeout(deadline);
