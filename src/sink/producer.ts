@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import type { Producer as PltProducer } from '@platformatic/kafka';
 import type { Logger } from '../log';
 import { saslLogin, sslCa, type KafkaSecuritySettings } from './kafka-security';
+import { javaCompatiblePartitioner } from './murmur2';
 import { loadPlatformatic } from './platformatic';
 
 export interface ProducerSettings extends KafkaSecuritySettings {
@@ -39,7 +40,8 @@ export type RecordProducer = PltProducer<Buffer, Buffer, Buffer, Buffer>;
  * leader's sends and commits then fail — and aborts or completes whatever transaction an earlier
  * one left open. Made anew after any failure of unknown outcome: the new epoch discards the old
  * sequence numbers, so a retry can never be taken by the broker for a duplicate of an aborted send.
- * Partitions as Java and kafkajs do (murmur2 of the key), so the topic keeps its key layout.
+ * Partitions as Java and kafkajs do (murmur2 of the key), so the topic keeps its key layout —
+ * with ./murmur2.ts, the same hash in integer arithmetic instead of the library's BigInt port.
  */
 export async function createProducer(settings: ProducerSettings, log: Logger, transactionalId: string): Promise<RecordProducer> {
   const kafka = await loadPlatformatic();
@@ -55,21 +57,31 @@ export async function createProducer(settings: ProducerSettings, log: Logger, tr
     producerEpoch: -1,
     acks: kafka.ProduceAcks.ALL,
     compression: settings.kafkaCompression,
-    partitioner: kafka.compatibilityPartitioner,
+    partitioner: javaCompatiblePartitioner,
     autocreateTopics: false,
     // The request timeout, and also the transaction timeout sent with InitProducerId: a
     // transaction a dead leader left open is aborted by the broker after this long at the latest.
     connectTimeout: 3000,
     timeout: 30000,
-    // Retries cover the coordinator answering CONCURRENT_TRANSACTIONS while the previous
-    // transaction's markers are written (milliseconds), hence the short delay; a broker that is
-    // really gone surfaces within a second and the bridge backs off itself.
-    retries: 25,
-    retryDelay: 20,
+    // Retries mostly cover the coordinator answering CONCURRENT_TRANSACTIONS to the next
+    // transaction's AddPartitionsToTxn while the last one's markers are written — a millisecond
+    // or two here, once per transaction under a backlog. A fixed 20 ms wait there left the
+    // producer idle a fifth of the drain; doubling from 1 ms (1, 2, 4 … 50 ms) waits about as
+    // long as the markers take, and 25 retries still span a second for a leader election. A
+    // broker that is really gone surfaces then and the bridge backs off itself.
+    retries: RETRIES,
+    retryDelay: retryDelayMs,
     ...connectionSecurity(settings),
   });
   logConnections(producer, log.child({ component: 'producer' }));
   return producer;
+}
+
+const RETRIES = 25;
+
+/** The wait before retry `attempt` (1-based) of a Kafka request: 1, 2, 4 … ms, at most 50. */
+export function retryDelayMs(_client: unknown, _operation: string, attempt: number): number {
+  return Math.min(2 ** Math.max(0, attempt - 1), 50);
 }
 
 interface BrokerEvent {
