@@ -192,7 +192,7 @@ export class Bridge {
         records += rest[i]!.taken;
       }
       await sink.begin();
-      for (const batch of txn) await this.send(batch);
+      for (const batch of txn) await this.send(batch, batch === txn[txn.length - 1]);
       await this.commit(txn);
       settled.deadLettered += await this.ack(txn);
       settled.published += txn.reduce((n, b) => n + b.messages.length, 0);
@@ -248,8 +248,10 @@ export class Bridge {
           records += batch.taken;
           // A full batch means a backlog: take and encode the next one while this one is sent.
           if (batch.taken === this.settings.batchSize && this.mayTake()) ahead = this.takeAhead();
-          await this.send(batch);
+          // Whether this is the transaction's last batch is known before it is sent, so the last
+          // send carries the position (a batch taken ahead that turns out empty leaves it to the commit).
           const room = records < this.settings.transactionMaxRecords && Date.now() - opened < this.settings.transactionMaxMs;
+          await this.send(batch, !(ahead && room));
           batch = ahead && room ? await ahead : undefined;
           if (room) ahead = undefined;
         }
@@ -296,12 +298,15 @@ export class Bridge {
     return { ...encoded, seq: batch.seq, listId: batch.listId, session };
   }
 
-  /** Sends a batch inside the open transaction, once Redis replicas (if required) hold its take. */
-  private async send(batch: Taken): Promise<void> {
+  /**
+   * Sends a batch inside the open transaction, once Redis replicas (if required) hold its take;
+   * the transaction's `last` batch carries the position with it.
+   */
+  private async send(batch: Taken, last: boolean): Promise<void> {
     await this.untilReplicated(batch.session);
     this.checkLease('before sending');
     this.failpoints.reach('stop-before-send');
-    if (batch.messages.length > 0) await this.parts.sink.send(batch.messages);
+    if (batch.messages.length > 0) await this.parts.sink.send(batch.messages, last ? { listId: batch.listId, seq: batch.seq } : undefined);
   }
 
   /** Commits the open transaction with the last batch's position: all of it becomes visible at once. */

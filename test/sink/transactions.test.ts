@@ -112,4 +112,34 @@ describe('transactional sink', () => {
       await other.close(true);
     }
   });
+
+  it('the last send can carry the position: one position record per transaction either way, and a commit at another position is refused', async () => {
+    const s = settings(uniqueName('test.txn'), uniqueName('tx'), uniqueName('test.progress'));
+    const a = sink(s);
+    await a.connect();
+    await a.init();
+    // Two batches, the second carrying the position; then one whose commit writes it.
+    await a.begin();
+    await a.send([message('p1'), message('p2')]);
+    await a.send([message('p3')], { listId: 'L', seq: 2 });
+    await assert.rejects(a.send([message('late')]), /after the transaction's position was sent/);
+    await assert.rejects(a.commit({ listId: 'L', seq: 3 }), /commit at L\/3 after the position L\/2 was sent/);
+    await a.commit({ listId: 'L', seq: 2 });
+    await a.begin();
+    await a.send([message('p4')]);
+    await a.commit({ listId: 'L', seq: 3 });
+
+    const ids: string[] = [];
+    await readToEnd(kafkaClient(), s.kafkaTopic, {}, (m) => ids.push(String(m.headers['cdr-id'])));
+    assert.deepEqual(ids, ['p1', 'p2', 'p3', 'p4']);
+    const positions: string[] = [];
+    await readToEnd(kafkaClient(), s.kafkaProgressTopic, {}, (m) => positions.push(String(m.value)));
+    assert.equal(positions.length, 2, `one position record per transaction: ${positions.join(' | ')}`);
+    assert.match(positions[0]!, /"seq":2/);
+    assert.match(positions[1]!, /"seq":3/);
+    const b = sink(s);
+    await b.connect();
+    await b.init();
+    assert.deepEqual(await b.committedProgress(), { listId: 'L', seq: 3 });
+  });
 });
