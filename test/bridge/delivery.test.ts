@@ -41,12 +41,15 @@ describe('delivery', () => {
     const payloads = takeSynthetic(10_000, { seed: 2 });
     const first = BridgeProcess.run(s.env());
     await first.waitForLog('acquired the lease');
-    const pushing = pushSteadily(s, payloads);
+    // Half pushed while the first streams, which is killed mid-stream; the other half after,
+    // so the second always has work (a fast first bridge could otherwise drain everything).
+    const pushing = pushSteadily(s, payloads.slice(0, 5000));
     await readTopicUntil(s.kafka, s.topic, 3000);
     first.kill('SIGKILL');
     const { signal } = await first.exited;
     assert.equal(signal, 'SIGKILL');
     await pushing;
+    await pushAll(s.redis, s.source, payloads.slice(5000));
     const second = BridgeProcess.run(s.env());
     try {
       await s.drained();

@@ -27,7 +27,10 @@ export class BridgeProcess {
   private readonly child: ChildProcess;
   private exitedFlag = false;
 
-  constructor(args: string[], env: Record<string, string>) {
+  constructor(
+    private readonly args: string[],
+    env: Record<string, string>,
+  ) {
     this.child = spawn(BIN, args, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(this.child);
     let partial = '';
@@ -96,6 +99,10 @@ export class BridgeProcess {
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    // A signal that reaches `run` before it installs its handlers (node still loading) ends it at
+    // once, exit by signal: a test that found its work done early stops a bridge still starting.
+    // Wait until it listens (its handlers are in place by then), as an operator's would have.
+    if (this.args[0] === 'run') await this.waitForLog('http endpoints listening', 30_000).catch(() => undefined);
     this.kill(signal);
     return this.exited;
   }
