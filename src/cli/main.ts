@@ -9,7 +9,7 @@ import { schemaCommand } from './commands/schema';
 import { simulateCommand } from './commands/simulate';
 import { statusCommand } from './commands/status';
 import { tailCommand } from './commands/tail';
-import { exitCodeOf, reportFailure } from './exit';
+import { exitCodeOf, reportFailure, unsupportedRuntime } from './exit';
 
 export function program(): Command {
   const program = new Command('cdr-bridge')
@@ -41,6 +41,11 @@ function oneLineUsageErrors(cmd: Command, path: string): void {
 }
 
 async function main(argv: string[]): Promise<number> {
+  const runtime = unsupportedRuntime(process.version, process.execPath);
+  if (runtime) {
+    process.stderr.write(`cdr-bridge: ${runtime}\n`);
+    return 2;
+  }
   try {
     await program().parseAsync(argv);
     // A command may end with a code of its own (doctor: 3 for warnings only).
@@ -59,4 +64,8 @@ async function main(argv: string[]): Promise<number> {
 const argv = process.argv[2] === '--' ? [...process.argv.slice(0, 2), ...process.argv.slice(3)] : process.argv;
 main(argv).then((code) => {
   process.exitCode = code;
+  // A failed command ends here, even with a socket or timer its failure left open: a sidecar
+  // that no longer works must exit for its supervisor to restart it, not linger looking alive.
+  // (stdout and stderr are synchronous on files and pipes, so nothing written is lost.)
+  if (code !== 0) process.exit(code);
 });

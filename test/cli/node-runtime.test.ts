@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BIN, ROOT, runCli } from '../support/bridge-process';
+import Redis from 'ioredis';
+import { unsupportedRuntime } from '../../src/cli/exit';
+import { runToEnd } from '../support/child';
 import { services } from '../support/services';
 
 const pinned = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies.node;
@@ -58,5 +61,36 @@ describe('node runtime', () => {
     const { code, stderr } = await runCli(['status', '--json'], { REDIS_URL: services.redisUrl, KAFKA_BROKERS: services.kafkaBrokers });
     assert.equal(code, 0, stderr);
     assert.doesNotMatch(stderr, /Warning|\(node:\d+\)/);
+  });
+});
+
+describe('an unsupported Node', () => {
+  it('is named with what to do, for Node 20 and 22, and Node 24 and later pass', () => {
+    assert.match(unsupportedRuntime('v20.20.2', '/usr/bin/node') ?? '', /^needs Node 24 or later, but runs on Node v20\.20\.2 \(\/usr\/bin\/node\): start it with bin\/cdr-bridge/);
+    assert.match(unsupportedRuntime('v22.19.0', '/opt/node') ?? '', /Node v22\.19\.0 \(\/opt\/node\)/);
+    assert.equal(unsupportedRuntime('v24.0.0', '/x'), undefined);
+    assert.equal(unsupportedRuntime('v26.1.0', '/x'), undefined);
+  });
+
+  it("refuses to run on this machine's own Node 20, exit 2 and one line, before touching Redis", async () => {
+    // The machine kind's system Node (Debian's) is 20: what `node dist/src/cli/main.js run`
+    // meets when it is started without bin/cdr-bridge.
+    const system = execFileSync('/usr/bin/node', ['--version'], { encoding: 'utf8' }).trim();
+    assert.match(system, /^v2[0-3]\./, 'this machine kind has an older Node at /usr/bin/node');
+    const source = `test:old-node:${process.pid}`;
+    const redis = new Redis(services.redisUrl);
+    try {
+      await redis.rpush(source, '{"internal_call_ref":"a"}');
+      const run = await runToEnd('/usr/bin/node', [path.join(ROOT, 'dist/src/cli/main.js'), 'run'], 60_000, {
+        env: { ...process.env, REDIS_URL: services.redisUrl, KAFKA_BROKERS: services.kafkaBrokers, CDR_SOURCE_KEY: source, HTTP_PORT: '0' },
+      });
+      assert.equal(run.code, 2);
+      assert.equal(run.stderr, `cdr-bridge: needs Node 24 or later, but runs on Node ${system} (/usr/bin/node): start it with bin/cdr-bridge, which runs the project's pinned Node, or put Node 24 first on PATH\n`);
+      assert.equal(run.stdout, '');
+      assert.deepEqual(await redis.lrange(source, 0, -1), ['{"internal_call_ref":"a"}'], 'the CDR is still in the source list');
+    } finally {
+      await redis.del(source);
+      redis.disconnect();
+    }
   });
 });
