@@ -131,7 +131,7 @@ describe('deploy/kubernetes', () => {
         ['          restartPolicy: Always\n', ''],
         ['          livenessProbe:', '          readinessProbe:\n            httpGet: {path: /readyz, port: metrics}\n          livenessProbe:'],
         ['KAFKA_SASL_PASSWORD_FILE', 'KAFKA_SASL_PASWORD_FILE'],
-        ['memory: 192Mi', 'memory: 128Mi'],
+        ['memory: 256Mi', 'memory: 128Mi'],
       ],
       'standby.yaml': [
         ['readOnlyRootFilesystem: true', 'readOnlyRootFilesystem: false'],
