@@ -8,7 +8,7 @@
 import { decodePayload } from '../src/codec/decode-payload';
 import { singleObjectFramer, type Framer } from '../src/codec/framing';
 import { encodeBatch } from '../src/bridge/encode-batch';
-import { takeSynthetic } from '../src/simulate/synthetic-cdrs';
+import { median, numberFlag, syntheticBatches } from './stats';
 
 const BATCH = 500;
 const SETTINGS = { maxPayloadBytes: 262_144, kafkaKeyField: 'internal_call_ref' as const };
@@ -41,16 +41,11 @@ function oneRound(batches: Buffer[][], framer: Framer, which: 'previous' | 'one-
 
 function main(): void {
   const args = process.argv.slice(2);
-  const flag = (name: string, fallback: number): number => {
-    const i = args.indexOf(name);
-    return i < 0 ? fallback : Number(args[i + 1]);
-  };
-  const rounds = flag('--rounds', 10);
-  const cdrs = flag('--cdrs', 50_000);
+  const rounds = numberFlag(args, '--rounds', 10);
+  const cdrs = numberFlag(args, '--cdrs', 50_000);
   const escaped = args.includes('--escaped');
-  const raws = takeSynthetic(cdrs, { seed: 1, withoutSeq: true }).map((text) => Buffer.from(escaped ? text.replace('"NO_ANSWER"', '"NO\\u005fANSWER"').replace('"ANSWERED"', '"ANSWERED\\/"').replace(/,"dial_number"/, ',"note":"a\\tb","dial_number"') : text));
-  const batches: Buffer[][] = [];
-  for (let i = 0; i < raws.length; i += BATCH) batches.push(raws.slice(i, i + BATCH));
+  const withEscapes = (text: string): string => text.replace('"NO_ANSWER"', '"NO\\u005fANSWER"').replace('"ANSWERED"', '"ANSWERED\\/"').replace(/,"dial_number"/, ',"note":"a\\tb","dial_number"');
+  const batches = syntheticBatches(cdrs, BATCH, escaped ? withEscapes : undefined);
   const framer = singleObjectFramer();
   // Warm both up (JIT) before counting.
   oneRound(batches, framer, 'previous');
@@ -61,7 +56,6 @@ function main(): void {
     for (const which of order) times[which].push(oneRound(batches, framer, which));
     process.stdout.write(`round ${round + 1}: previous ${times.previous.at(-1)!.toFixed(2)} µs/CDR, one-pass ${times['one-pass'].at(-1)!.toFixed(2)} µs/CDR\n`);
   }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const ratios = times.previous.map((p, i) => times['one-pass'][i]! / p);
   process.stdout.write(`median over ${rounds} rounds of ${cdrs} CDRs${escaped ? ' (with escapes)' : ''}: previous ${median(times.previous).toFixed(2)} µs/CDR, one-pass ${median(times['one-pass']).toFixed(2)} µs/CDR, one-pass/previous ${median(ratios).toFixed(3)}\n`);
 }

@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { existingStack } from './bench-stack';
 import { drain } from './drain';
+import { median } from './stats';
 import { OwnStack } from '../test/support/own-stack';
 import type { BenchStack } from './bench-stack';
 
@@ -48,12 +49,6 @@ function parse(argv: readonly string[]): Options {
   if (!o.base) throw new Error('usage: node dist/bench/compare.js --base DIR [--runs N] [--cdrs N] [--stack-dir DIR]');
   return o;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));

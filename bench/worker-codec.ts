@@ -12,7 +12,7 @@ import os from 'node:os';
 import { encodeBatch, type EncodedBatch } from '../src/bridge/encode-batch';
 import { EncodeThread } from '../src/codec/encode-pool';
 import { singleObjectFramer } from '../src/codec/framing';
-import { takeSynthetic } from '../src/simulate/synthetic-cdrs';
+import { median, numberFlag, syntheticBatches } from './stats';
 
 const BATCH = 500;
 const SETTINGS = { maxPayloadBytes: 262_144, kafkaKeyField: 'internal_call_ref' as const };
@@ -60,19 +60,11 @@ async function oneRound(batches: Buffer[][], mode: Mode, thread: EncodeThread): 
   return { mainUs: (usedMain.user + usedMain.system) / cdrs, processUs: (usedAll.user + usedAll.system) / cdrs, cdrPerSec: cdrs / seconds };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const flag = (name: string, fallback: number): number => {
-    const i = args.indexOf(name);
-    return i < 0 ? fallback : Number(args[i + 1]);
-  };
-  const rounds = flag('--rounds', 9);
-  const cdrs = flag('--cdrs', 100_000);
-  const raws = takeSynthetic(cdrs, { seed: 1, withoutSeq: true }).map((text) => Buffer.from(text));
-  const batches: Buffer[][] = [];
-  for (let i = 0; i < raws.length; i += BATCH) batches.push(raws.slice(i, i + BATCH));
+  const rounds = numberFlag(args, '--rounds', 9);
+  const cdrs = numberFlag(args, '--cdrs', 100_000);
+  const batches = syntheticBatches(cdrs, BATCH);
   const thread = new EncodeThread(SETTINGS);
   try {
     for (const mode of MODES) await oneRound(batches, mode, thread); // JIT warm-up, not counted

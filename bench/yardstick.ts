@@ -8,6 +8,7 @@
 import type { BenchStack } from './bench-stack';
 import { round1 } from './bridge-under-test';
 import { drain, type DrainResult } from './drain';
+import { median } from './stats';
 
 export interface YardstickResult {
   cdrs: number;
@@ -62,10 +63,4 @@ export async function yardstick(stack: BenchStack, cdrs: number, rounds: number,
     ratio: Math.round(median(bridge.map((b, i) => b.cdrPerSec / mover[i]!.cdrPerSec)) * 100) / 100,
     threadedRatio: Math.round(median(threaded.map((t, i) => t.cdrPerSec / bridge[i]!.cdrPerSec)) * 100) / 100,
   };
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
