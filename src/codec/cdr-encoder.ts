@@ -15,22 +15,26 @@ import type { Framer } from './framing';
 
 /**
  * One CDR ready for Kafka. The key and the cdr-id header are views into `value` (where the
- * Avro record holds the same bytes), so neither costs an allocation of its own.
+ * Avro record holds the same bytes), so neither costs an allocation of its own; the same class
+ * carries what ENCODE_THREAD's worker sends back (./encode-pool.ts), views into its buffer.
  */
 export class EncodedCdr {
   constructor(
     readonly value: Buffer,
     /** The message key's UTF-8 bytes, or null when the key field is null. */
     readonly keyBytes: Buffer | null,
-    /** Lowercase hex SHA-256 of the raw payload. */
-    readonly cdrId: string,
-    /** `cdrId` as bytes: the value of the `cdr-id` header. */
+    /** The cdr-id (lowercase hex SHA-256 of the raw payload) as bytes: the `cdr-id` header's value. */
     readonly cdrIdBytes: Buffer,
   ) {}
 
   /** The key as text (made on each call: the hot path uses keyBytes). */
   get key(): string | null {
     return this.keyBytes === null ? null : this.keyBytes.toString('utf8');
+  }
+
+  /** The cdr-id as text (made on each call: the hot path uses cdrIdBytes). */
+  get cdrId(): string {
+    return this.cdrIdBytes.toString('latin1');
   }
 }
 
@@ -130,7 +134,7 @@ export class CdrEncoder {
     out[at++] = 0; // the map's last block
     const cdrIdBytes = out.subarray(cdrIdAt, cdrIdAt + CDR_ID_CHARS);
     const keyBytes = keyField === -1 ? cdrIdBytes : keyAt < 0 ? null : out.subarray(keyAt, keyEnd);
-    return new EncodedCdr(out, keyBytes, cdrId, cdrIdBytes);
+    return new EncodedCdr(out, keyBytes, cdrIdBytes);
   }
 
   /** Escapes, nesting, refusals and odd key fields: decodePayload decides, avsc writes. */
@@ -141,7 +145,7 @@ export class CdrEncoder {
     const value = this.framer.encode(cdr);
     const cdrIdAt = this.framer.header.length + CDR_ID_LENGTH_BYTES.length;
     const key = cdr[this.settings.kafkaKeyField];
-    return new EncodedCdr(value, key === null ? null : Buffer.from(String(key)), cdr.cdr_id, value.subarray(cdrIdAt, cdrIdAt + CDR_ID_CHARS));
+    return new EncodedCdr(value, key === null ? null : Buffer.from(String(key)), value.subarray(cdrIdAt, cdrIdAt + CDR_ID_CHARS));
   }
 }
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EncodeSettings, EncodedBatch, EncodedMessage } from '../bridge/encode-batch';
 import { EncodeThreadError } from '../errors';
+import { EncodedCdr } from './cdr-encoder';
 import type { Logger } from '../log';
 import type { Framer } from './framing';
 
@@ -30,23 +31,6 @@ export interface BatchOut {
   values: ArrayBuffer;
   table: Int32Array;
   refused: { index: number; reason: string }[];
-}
-
-/** A message as the thread's buffer holds it: the sink reads the bytes; key and cdrId as text only on demand. */
-class ThreadMessage implements EncodedMessage {
-  constructor(
-    readonly value: Buffer,
-    readonly keyBytes: Buffer | null,
-    readonly cdrIdBytes: Buffer,
-  ) {}
-
-  get key(): string | null {
-    return this.keyBytes === null ? null : this.keyBytes.toString('utf8');
-  }
-
-  get cdrId(): string {
-    return this.cdrIdBytes.toString('latin1');
-  }
 }
 
 interface Waiting {
@@ -135,7 +119,7 @@ export class EncodeThread {
     const messages: EncodedMessage[] = [];
     for (let t = 0; t < table.length; t += SLOTS) {
       const keyAt = table[t + 2]!;
-      messages.push(new ThreadMessage(
+      messages.push(new EncodedCdr(
         Buffer.from(values, table[t]!, table[t + 1]! - table[t]!),
         keyAt < 0 ? null : Buffer.from(values, keyAt, table[t + 3]! - keyAt),
         Buffer.from(values, table[t + 4]!, table[t + 5]!),

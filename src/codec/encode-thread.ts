@@ -55,8 +55,10 @@ port.on('message', (batch: BatchIn) => {
     }
     t += SLOTS;
   }
-  const refusedAt = new Map(raws.map((r, i) => [r, i]));
-  const reply: BatchOut = { id: batch.id, values, table, refused: encoded.refused.map((r) => ({ index: refusedAt.get(r.raw)!, reason: r.reason })) };
+  // Refusals go back by position in the batch (the main thread holds the raw items); the
+  // lookup is built only for a batch that has any.
+  const refusedAt = encoded.refused.length > 0 ? new Map(raws.map((r, i) => [r, i])) : undefined;
+  const reply: BatchOut = { id: batch.id, values, table, refused: encoded.refused.map((r) => ({ index: refusedAt!.get(r.raw)!, reason: r.reason })) };
   port.postMessage(reply, [values, table.buffer]);
 });
 
