@@ -44,14 +44,20 @@ function sink(s: SinkSettings): KafkaSink {
   return k;
 }
 
+/** A sink connected and initialised, as a new leader's: it has fenced every earlier producer with the id. */
+async function initialised(s: SinkSettings): Promise<KafkaSink> {
+  const k = sink(s);
+  await k.connect();
+  await k.init();
+  return k;
+}
+
 const message = (id: string): OutMessage => ({ key: `k-${id}`, value: Buffer.from(`value-${id}`), cdrId: id, keyBytes: Buffer.from(`k-${id}`), cdrIdBytes: Buffer.from(id) });
 
 describe('transactional sink', () => {
   it('a second producer with the same transactional id initialises and fences the first on send and on commit; read_committed sees one copy', async () => {
     const s = settings(uniqueName('test.txn'), uniqueName('tx'), uniqueName('test.progress'));
-    const first = sink(s);
-    await first.connect();
-    await first.init();
+    const first = await initialised(s);
     await first.begin();
     await first.send([message('a')]);
     await first.commit({ listId: 'L', seq: 1 });
@@ -59,9 +65,7 @@ describe('transactional sink', () => {
     // The first (now a zombie) opens a transaction and sends; the second initialises meanwhile.
     await first.begin();
     await first.send([message('zombie-1')]);
-    const second = sink(s);
-    await second.connect();
-    await second.init();
+    const second = await initialised(s);
     await assert.rejects(first.send([message('zombie-2')]), FencedError, 'the zombie is fenced on send');
     await assert.rejects(first.commit({ listId: 'L', seq: 2 }), FencedError, 'and on commit');
 
@@ -74,9 +78,7 @@ describe('transactional sink', () => {
     await readToEnd(kafkaClient(), s.kafkaTopic, {}, (m) => ids.push(String(m.headers['cdr-id'])));
     assert.deepEqual(ids, ['a', 'b'], 'read_committed: the zombie\'s records are not there');
     // A third process (a restart) initialises too: the fresh-producer id/epoch fix holds.
-    const third = sink(s);
-    await third.connect();
-    await third.init();
+    const third = await initialised(s);
     assert.deepEqual(await third.committedProgress(), { listId: 'L', seq: 2 });
   });
 
@@ -103,9 +105,7 @@ describe('transactional sink', () => {
       // A transaction of mine that fails before its commit is aborted by the next init.
       await a.begin();
       await a.send([message('m5')]);
-      const b = sink(mine);
-      await b.connect();
-      await b.init();
+      const b = await initialised(mine);
       assert.deepEqual(await b.committedProgress(), { listId: 'L', seq: 4 });
     } finally {
       await open.abort().catch(() => undefined);
@@ -115,9 +115,7 @@ describe('transactional sink', () => {
 
   it('the last send can carry the position: one position record per transaction either way, and a commit at another position is refused', async () => {
     const s = settings(uniqueName('test.txn'), uniqueName('tx'), uniqueName('test.progress'));
-    const a = sink(s);
-    await a.connect();
-    await a.init();
+    const a = await initialised(s);
     // Two batches, the second carrying the position; then one whose commit writes it.
     await a.begin();
     await a.send([message('p1'), message('p2')]);
@@ -137,9 +135,7 @@ describe('transactional sink', () => {
     assert.equal(positions.length, 2, `one position record per transaction: ${positions.join(' | ')}`);
     assert.match(positions[0]!, /"seq":2/);
     assert.match(positions[1]!, /"seq":3/);
-    const b = sink(s);
-    await b.connect();
-    await b.init();
+    const b = await initialised(s);
     assert.deepEqual(await b.committedProgress(), { listId: 'L', seq: 3 });
   });
 });
