@@ -14,7 +14,7 @@ import { exitCodeOf, reportFailure, unsupportedRuntime } from './exit';
 
 export function program(): Command {
   const program = new Command('cdr-bridge')
-    .description('Moves the Enigma dialler\'s CDRs from its Redis list into Kafka as Avro, and lets operators inspect and replay them.')
+    .description('Moves the Enigma dialler\'s CDRs from its Redis list into a Kafka topic as Avro, exactly once (Kafka transactions, a fenced leader lease), and lets operators check, inspect and replay them.')
     .version(versionLine(), '-V, --version', 'print the version and the git revision it was built from')
     .exitOverride()
     .showHelpAfterError();
