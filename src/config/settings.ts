@@ -1,6 +1,6 @@
 // The table of every setting: its environment variable, CLI flag, default and validator.
 // config.ts turns this table plus env/.env/flags into one frozen Config; the CLI registers
-// the flags from it, and the README's configuration table is written from it.
+// the flags from it, and docs/configuration.md's table is written from it (settings-table.ts).
 
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 
@@ -132,7 +132,7 @@ export const SETTINGS = {
   transactionMaxRecords: { env: 'KAFKA_TRANSACTION_MAX_RECORDS', flag: 'kafka-transaction-max-records', fallback: '5000', parse: integer(1, 1_000_000), describe: 'a transaction takes in further batches of a backlog until it holds this many CDRs' },
   transactionMaxMs: { env: 'KAFKA_TRANSACTION_MAX_MS', flag: 'kafka-transaction-max-ms', fallback: '100', parse: integer(0, 60000), describe: 'nor for longer than this; at low load every batch commits at once' },
   failpoint: { env: 'CDR_BRIDGE_FAILPOINT', flag: 'failpoint', parse: optional(oneOf('stop-before-send', 'stop-before-commit', 'crash-after-commit')), describe: 'TEST ONLY, never in production: the leader stops itself (SIGSTOP; crash-*: SIGKILL) the first time it reaches that point (after its lease check), so a test can freeze or kill it there for certain' },
-  encodeThread: { env: 'ENCODE_THREAD', flag: 'encode-thread', fallback: 'false', parse: bool, describe: 'decode and encode each batch on a worker thread, leaving the main thread to Redis and Kafka; may pay where cores are free, cost 6% on a 2-core host shared with Redis and Kafka (README, Performance)' },
+  encodeThread: { env: 'ENCODE_THREAD', flag: 'encode-thread', fallback: 'false', parse: bool, describe: 'decode and encode each batch on a worker thread, leaving the main thread to Redis and Kafka; may pay where cores are free, cost 6% on a 2-core host shared with Redis and Kafka (docs/performance.md)' },
   batchSize: { env: 'BATCH_SIZE', flag: 'batch-size', fallback: '500', parse: integer(1, 5000), describe: 'most CDRs taken and published in one batch' },
   takeBlockMs: { env: 'TAKE_BLOCK_MS', flag: 'take-block-ms', fallback: '1000', parse: integer(10, 60000), describe: 'how long one BLMOVE waits for a CDR before looping (bounds shutdown latency)' },
   maxPayloadBytes: { env: 'MAX_PAYLOAD_BYTES', flag: 'max-payload-bytes', fallback: '262144', parse: integer(64, 64 * 1024 * 1024), describe: 'larger payloads are dead-lettered (a CDR is a few hundred bytes)' },

@@ -1,0 +1,112 @@
+// The documentation holds together: every relative link resolves (to a file, and to a heading
+// when it names one); every test file the docs cite exists, and every test name they quote after
+// it is a test in that file; the generated tables are current; nothing points outside the
+// repository. Pure file reads: no services.
+
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { CONFIG_TABLE_END, CONFIG_TABLE_START, envExample, settingsTable } from '../../src/config/settings-table';
+import { ROOT } from '../support/bridge-process';
+
+/** The Markdown a reader is sent to: the README, the changelog, docs/ and the examples' own. */
+function markdownFiles(): string[] {
+  const found = ['README.md', 'CHANGELOG.md'];
+  const walk = (rel: string): void => {
+    for (const entry of readdirSync(path.join(ROOT, rel))) {
+      const child = `${rel}/${entry}`;
+      if (entry === 'node_modules' || entry.startsWith('.')) continue;
+      if (statSync(path.join(ROOT, child)).isDirectory()) walk(child);
+      else if (entry.endsWith('.md')) found.push(child);
+    }
+  };
+  walk('docs');
+  walk('examples');
+  return found;
+}
+
+const read = (rel: string): string => readFileSync(path.join(ROOT, rel), 'utf8');
+/** Fenced code is not prose: its brackets and quotes are shell and JSON. */
+const prose = (text: string): string => text.replace(/^```[\s\S]*?^```/gm, '');
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+function slug(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+}
+
+function anchorsOf(rel: string): Set<string> {
+  return new Set([...prose(read(rel)).matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1]!)));
+}
+
+/** Names given to it(), test() and describe() in a test file (literal strings only). */
+function testNames(rel: string): Set<string> {
+  const names = new Set<string>();
+  for (const m of read(rel).matchAll(/\b(?:it|test|describe)\(\s*(['"`])((?:\\.|(?!\1)[^\\])*)\1/g)) {
+    names.add(m[2]!.replace(/\\(.)/g, '$1').replace(/\s+/g, ' '));
+  }
+  return names;
+}
+
+describe('the documentation', () => {
+  const files = markdownFiles();
+
+  it('has only relative links that resolve, to a file and to a heading there when one is named', () => {
+    const broken: string[] = [];
+    for (const file of files) {
+      for (const m of prose(read(file)).matchAll(/\]\(([^)\s]+)\)/g)) {
+        const target = m[1]!;
+        if (/^[a-z]+:/i.test(target)) continue; // https:, mailto:
+        const [rel, anchor] = target.split('#') as [string, string | undefined];
+        const resolved = rel === '' ? file : path.posix.normalize(path.posix.join(path.posix.dirname(file), rel));
+        if (resolved.startsWith('..') || !existsSync(path.join(ROOT, resolved))) broken.push(`${file}: ${target} (no ${resolved})`);
+        else if (anchor && resolved.endsWith('.md') && !anchorsOf(resolved).has(anchor)) broken.push(`${file}: ${target} (no heading #${anchor} in ${resolved})`);
+      }
+    }
+    assert.deepEqual(broken, []);
+  });
+
+  it('cites only test files that exist, and quotes only test names those files hold', () => {
+    const wrong: string[] = [];
+    let cited = 0;
+    for (const file of files) {
+      // A quoted name belongs to the test file cited last in the same paragraph or list item.
+      for (const block of prose(read(file)).split(/\n\s*\n|\n(?=\s*(?:\d+\.|[-*]) )/)) {
+        let current: string | undefined;
+        for (const m of block.replace(/\s+/g, ' ').matchAll(/`(test\/[\w./-]+\.test\.ts)`|"([^"]+)"/g)) {
+          if (m[1]) {
+            current = m[1];
+            cited++;
+            if (!existsSync(path.join(ROOT, current))) wrong.push(`${file}: no ${current}`);
+          } else if (current && existsSync(path.join(ROOT, current)) && !testNames(current).has(m[2]!)) {
+            wrong.push(`${file}: ${current} has no test "${m[2]}"`);
+          }
+        }
+      }
+    }
+    assert.ok(cited > 20, `the delivery guarantee cites its tests (${cited} citations found)`);
+    assert.deepEqual(wrong, []);
+  });
+
+  it('points at nothing outside the repository (no notes, issue numbers or sessions of its making)', () => {
+    const found: string[] = [];
+    for (const file of files) {
+      for (const m of read(file).matchAll(/shared\/notes|\bissue #?\d+|\bsessions?\b|this machine kind/gi)) found.push(`${file}: "${m[0]}"`);
+    }
+    assert.deepEqual(found, []);
+  });
+
+  it('keeps the README short: under 200 lines', () => {
+    const lines = read('README.md').split('\n').length;
+    assert.ok(lines <= 200, `README.md has ${lines} lines`);
+  });
+
+  it('lists every setting as the bridge reads them: docs/configuration.md and .env.example are current (scripts/config-docs)', () => {
+    const doc = read('docs/configuration.md');
+    const i = doc.indexOf(CONFIG_TABLE_START);
+    const j = doc.indexOf(CONFIG_TABLE_END);
+    assert.ok(i >= 0 && j > i, 'docs/configuration.md holds the config-table markers');
+    assert.equal(doc.slice(i + CONFIG_TABLE_START.length, j).trim() + '\n', settingsTable(), 'run scripts/config-docs');
+    assert.equal(read('.env.example'), envExample(), 'run scripts/config-docs');
+  });
+});
