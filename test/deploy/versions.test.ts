@@ -1,6 +1,7 @@
 // One version of each service: versions.env names the Node, Kafka, Apicurio Registry and Redis
 // the tests run, and everything else that names one — scripts/stack, package.json's pinned Node,
-// the Dockerfile, docker-compose.yml, the Kubernetes manifests and the docs — must agree with it.
+// the Dockerfile, docker-compose.yml, the Java consumer example, the Kubernetes manifests and the
+// docs — must agree with it.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -68,6 +69,12 @@ describe('one version of each service (versions.env)', () => {
   it('docker-compose.yml runs the same Redis, Kafka and Apicurio Registry', () => {
     const images = [...read('docker-compose.yml').matchAll(/^\s+image:\s*(\S+)/gm)].map((m) => m[1]).sort();
     assert.deepEqual(images, [`apache/kafka:${V.KAFKA_VERSION}`, `apicurio/apicurio-registry:${V.APICURIO_VERSION}`, `redis:${V.REDIS_VERSION}`]);
+  });
+
+  it('the Java consumer example builds on the Kafka client of the Kafka the tests run', () => {
+    const pom = read('examples/consumers/java/pom.xml');
+    const client = /<artifactId>kafka-clients<\/artifactId>\s*<version>([^<]+)<\/version>/.exec(pom)?.[1];
+    assert.equal(client, V.KAFKA_VERSION);
   });
 
   it('the Kubernetes manifests run this version of the bridge', () => {
