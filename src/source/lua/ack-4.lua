@@ -1,3 +1,4 @@
+#!lua flags=allow-oom
 --[[
   Acknowledges every batch in flight up to sequence ARGV[2] once Kafka has committed them:
   drops their items from the processing list's tail (where the oldest batches sit) and pushes
@@ -10,6 +11,14 @@
   Idempotent: a batch already acked is no longer in the batches list, so a repeated call (a lost
   reply, a zombie's late ack) removes nothing and dead-letters nothing twice. Not fenced by the
   lease on purpose: Kafka has these items, so removing them is right whoever asks.
+
+  On a full Redis (allow-oom): it must run, since acking is what frees memory. It removes every
+  acked item and adds one envelope per dead letter among them; an envelope holds the raw bytes
+  twice (text and base64) plus about 200 bytes, so one call can leave Redis above maxmemory by
+  at most the envelopes of the acked batches' refused items minus their raw bytes (bounded by
+  the transaction's size), and only when dead letters are among them. The good items of the same
+  batches free more than that unless most of a backlog is undecodable; until the drain frees it
+  again the dialler's pushes are refused, nothing is lost.
 
   Input:
     KEYS[1] processing list
