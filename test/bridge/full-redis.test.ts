@@ -213,6 +213,7 @@ describe('a full Redis through a Kafka outage (own stack: the broker is stopped 
 
       const kafkaBack = Date.now();
       await stack.start('kafka');
+      const kafkaReady = Date.now();
       const leader = await Promise.any(restarted.map(async (b) => {
         await b.waitForLog('acquired the lease', 180_000);
         return b;
@@ -223,7 +224,7 @@ describe('a full Redis through a Kafka outage (own stack: the broker is stopped 
       await dialler.done;
       const report = await settledDelivery(stack.kafka(), s.topic, dialler.ids, 240_000);
       const doneAt = Date.now();
-      t.diagnostic(`${report.line}; refused pushes ${dialler.retries} (${refusedBefore} before Kafka came back); Kafka started ${ledAt - kafkaBack} ms before a restarted bridge led, pushes accepted ${acceptedAt - ledAt} ms after it led, all ${dialler.ids.length} delivered ${doneAt - kafkaBack} ms after Kafka was started`);
+      t.diagnostic(`${report.line}; refused pushes ${dialler.retries} (${refusedBefore} before Kafka came back); Kafka took ${kafkaReady - kafkaBack} ms to start, a restarted bridge led ${ledAt - kafkaReady} ms after, the dialler's pushes were accepted ${acceptedAt - ledAt} ms after that, all ${dialler.ids.length} delivered ${doneAt - kafkaReady} ms after Kafka was ready`);
       assert.equal(report.lost, 0, report.line);
       assert.equal(report.duplicated, 0, report.line);
       assert.equal(report.outOfOrder, 0, report.line);
