@@ -141,7 +141,7 @@ describe('a bridge started against a full Redis', () => {
     }
   });
 
-  it('dead-letters the malformed CDRs of a full backlog with their reasons, losing none', async () => {
+  it('dead-letters the malformed CDRs of a full backlog with their reasons, losing none', async (t) => {
     const s = scenario();
     const { url, redis } = await cappedRedis('dead-letters');
     // Every 40th CDR is malformed: truncated JSON, or no internal_call_ref.
@@ -172,6 +172,10 @@ describe('a bridge started against a full Redis', () => {
       for (const l of letters) assert.ok(l.reason.length > 10, `a reason: ${l.reason}`);
       assert.ok(letters.some((l) => /internal_call_ref/.test(l.reason)), 'the missing field is named');
       assert.ok(lines(bridge, 'dead-lettered undecodable CDRs').length > 0);
+      // What the envelopes add beyond their CDRs (ack-4.lua's bound), measured.
+      const held = Number(await redis.memory('USAGE', s.deadLetter, 'SAMPLES', '0'));
+      const raw = malformed.reduce((n, p) => n + Buffer.byteLength(p), 0);
+      t.diagnostic(`${malformed.length} dead letters among ${backlog.length}: the list holds ${held} bytes for ${raw} bytes of CDRs`);
     } finally {
       assert.equal((await bridge.stop()).code, 0, bridge.stderr.slice(-2000));
     }
