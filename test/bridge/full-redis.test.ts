@@ -295,7 +295,7 @@ describe('what an operator sees of a full Redis', () => {
     }
   });
 
-  it('a lease that cannot be taken is a warning once, naming the Redis error, and its end an info line', async () => {
+  it('a lease that cannot be taken is a warning once, naming the Redis error, and status says why; its end is an info line', async () => {
     const s = scenario();
     // A replica (of a master that is not there) refuses every write: READONLY.
     const replica = await LocalRedis.start(path.join(dir, 'replica'), ['--appendonly', 'yes', '--replicaof', '127.0.0.1', '1']);
@@ -311,6 +311,9 @@ describe('what an operator sees of a full Redis', () => {
       await waitFor('a few more lease attempts', async () => Date.now() - attemptsFrom > 2000, 5000, 100);
       assert.equal(lines(bridge, 'cannot take the lease').length, 1, 'once, not per retry');
       assert.ok(bridge.running);
+      const st = JSON.parse((await runCli(['status', '--json'], s.env({ REDIS_URL: url }))).stdout) as Status;
+      assert.equal(st.lease.holder, null);
+      assert.match(st.lease.noLeaderReason ?? '', /^this Redis is a read-only replica: no bridge can take the lease on it/);
 
       const redis = new Redis(url);
       clients.push(redis);

@@ -7,6 +7,7 @@ import { kafkaClient } from '../../sink/kafka-sink';
 import type { CheckResult } from '../../check';
 import { doctorKey, lastReport, type DoctorReport } from '../../bridge/doctor';
 import { Lease } from '../../source/lease';
+import { parseInfo } from '../../source/redis-info';
 import { describeMemory, readRedisMemory, type RedisMemory } from '../../source/redis-memory';
 import { companionKeys, oldestInFlightMs } from '../../source/reliable-list';
 import { durability } from '../../sink/topics';
@@ -39,7 +40,7 @@ export function statusCommand(): Command {
       let status: Status;
       let kafkaDown: unknown;
       try {
-        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor, memory] = await Promise.all([
+        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor, memory, replication] = await Promise.all([
           redis.llen(config.sourceKey),
           redis.llen(config.processingKey),
           redis.llen(config.deadLetterKey),
@@ -50,6 +51,7 @@ export function statusCommand(): Command {
           redis.llen(companionKeys(config.processingKey).landing),
           lastReport(redis, config),
           readRedisMemory(redis).catch(() => null),
+          redis.info('replication').then(parseInfo, () => ({} as Record<string, string>)),
         ]).catch((err: unknown) => {
           throw redisUnreachable(config, err);
         });
@@ -57,7 +59,7 @@ export function statusCommand(): Command {
           source: { key: config.sourceKey, length: source + landing },
           processing: { key: config.processingKey, length: processing, ...oldestInFlight(processing, oldest, serverTime) },
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
-          lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null, noLeaderReason: holder ? null : noLeaderReason(memory) },
+          lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null, noLeaderReason: holder ? null : noLeaderReason(memory, replication.role) },
           memory: memory && { ...memory, text: describeMemory(memory) },
           doctor: doctor ? doctorSummary(doctorKey(config), doctor) : null,
           topic: await topicStatus(config, log).catch((err: unknown) => {
@@ -103,11 +105,13 @@ async function topicStatus(config: Parameters<typeof kafkaClient>[0] & { kafkaTo
 }
 
 /**
- * Why no bridge may be leading, as far as Redis shows it. A full Redis refuses writes: bridges
- * before the allow-oom scripts could not take the lease at all, and this one drains it once it
- * leads — so a full Redis with no leader means no bridge is running or none gets past its start.
+ * Why no bridge may be leading, as far as Redis shows it. A replica refuses the lease's write. A
+ * full Redis refuses writes: bridges before the allow-oom scripts could not take the lease at all,
+ * and this one drains it once it leads — so a full Redis with no leader means no bridge is running
+ * or none gets past its start.
  */
-function noLeaderReason(memory: RedisMemory | null): string | null {
+function noLeaderReason(memory: RedisMemory | null, role: string | undefined): string | null {
+  if (role === 'slave') return 'this Redis is a read-only replica: no bridge can take the lease on it — point REDIS_URL at the master (or use REDIS_SENTINELS)';
   if (memory?.refusesWrites) return `Redis is full and refuses writes (${describeMemory(memory)}): the dialler's pushes fail until a bridge leads and drains it — start one, or see why it does not lead (its log, \`cdr-bridge doctor\`)`;
   return null;
 }
