@@ -48,7 +48,7 @@ export class Leadership {
         const condition = message.split(' ', 1)[0];
         if (condition !== failing) {
           failing = condition;
-          this.log.warn({ lease: this.lease.key, err: message }, 'cannot take the lease: no bridge leads while Redis refuses it; fix what the error names (`cdr-bridge doctor` checks Redis), retrying meanwhile');
+          this.log.warn({ lease: this.lease.key, err: message }, 'cannot take the lease: this bridge cannot lead while Redis refuses it; fix what the error names (`cdr-bridge doctor` checks Redis), retrying meanwhile');
         }
       }
       await pause(this.pollMs, signal);
