@@ -1,10 +1,11 @@
 // The independent verifier of the chaos and fault tests: reads the whole topic as a downstream
-// consumer would — committed records only (kafkajs reads read_committed) — and compares it with
+// consumer would — committed records only, through the oracle (librdkafka and Apache Avro in
+// Python, test/support/oracle-topic.ts), no code of the project's — and compares it with
 // the cdr_ids the dialler pushed: lost, duplicated, and per-key order against push order.
 // Records nobody in the list pushed (another producer's) are counted, not judged.
 
-import type { Kafka } from 'kafkajs';
-import { readTopic, type TopicRecord } from './topic';
+import { oracleRecords } from './oracle-topic';
+import type { TopicRecord } from './topic';
 
 export interface DeliveryReport {
   pushed: number;
@@ -59,8 +60,8 @@ export function checkDelivery(pushedIds: readonly string[], records: readonly To
 }
 
 /** Reads the whole topic (read_committed) and checks it against the pushed cdr_ids. */
-export async function verifyTopic(kafka: Kafka, topic: string, pushedIds: readonly string[]): Promise<DeliveryReport> {
-  return checkDelivery(pushedIds, await readTopic(kafka, topic));
+export async function verifyTopic(brokers: string, topic: string, pushedIds: readonly string[]): Promise<DeliveryReport> {
+  return checkDelivery(pushedIds, await oracleRecords(brokers, topic));
 }
 
 /**
@@ -68,17 +69,17 @@ export async function verifyTopic(kafka: Kafka, topic: string, pushedIds: readon
  * count (a late copy — a zombie's send, a resumed broker's append — lands by then or not within
  * the wait), and returns that report; at the timeout, the last report, whatever it says.
  */
-export async function settledDelivery(kafka: Kafka, topic: string, pushedIds: readonly string[], timeoutMs = 60_000): Promise<DeliveryReport> {
+export async function settledDelivery(brokers: string, topic: string, pushedIds: readonly string[], timeoutMs = 60_000): Promise<DeliveryReport> {
   const deadline = Date.now() + timeoutMs;
   let previous: DeliveryReport | undefined;
   for (;;) {
-    const report = await verifyTopic(kafka, topic, pushedIds).catch(() => undefined);
+    const report = await verifyTopic(brokers, topic, pushedIds).catch(() => undefined);
     if (report) {
       const steady = previous !== undefined && previous.delivered === report.delivered && previous.others === report.others;
       if ((report.lost === 0 && steady) || Date.now() > deadline) return report;
       previous = report;
     } else if (Date.now() > deadline) {
-      return verifyTopic(kafka, topic, pushedIds);
+      return verifyTopic(brokers, topic, pushedIds);
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
