@@ -44,6 +44,8 @@ export interface ChaosResult {
   lost: number;
   duplicated: number;
   outOfOrder: number;
+  /** Records whose content is not what the oracle's rules expect of their payload. */
+  altered: number;
   inTopic: number;
   failoverMs: number[];
   seconds: number;
@@ -172,7 +174,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 
     // Read by the oracle (librdkafka + Apache Avro in Python), not by the project's reader.
     const records = await oracleRecords(stack.kafkaBrokers, topic);
-    const report = checkDelivery(dialler.ids, records);
+    const report = checkDelivery(dialler.ids, records, dialler.payloads);
     opts.log(`dialler retried ${dialler.retries} pushes (each at most once in the list)`);
     const brokers = nodes.length === 1 ? '' : ` brokers=${nodes.length}`;
     return {
@@ -181,10 +183,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       lost: report.lost,
       duplicated: report.duplicated,
       outOfOrder: report.outOfOrder,
+      altered: report.altered,
       inTopic: records.length,
       failoverMs,
       seconds: (Date.now() - started) / 1000,
-      line: `cdrs=${dialler.pushed}${brokers} kills=${done.kills} freezes=${done.freezes} broker_restarts=${done.brokerRestarts} broker_pauses=${done.brokerPauses} redis_restarts=${done.redisRestarts} lost=${report.lost} duplicated=${report.duplicated} out_of_order=${report.outOfOrder}`,
+      line: `cdrs=${dialler.pushed}${brokers} kills=${done.kills} freezes=${done.freezes} broker_restarts=${done.brokerRestarts} broker_pauses=${done.brokerPauses} redis_restarts=${done.redisRestarts} lost=${report.lost} duplicated=${report.duplicated} out_of_order=${report.outOfOrder} altered=${report.altered}`,
     };
   } catch (err) {
     // What the bridges said last is most of a failed run's story.

@@ -67,7 +67,7 @@ describe('exactly once on a three-broker cluster', () => {
   async function verdict(s: Scenario, d: SteadyDialler): Promise<DeliveryReport> {
     await d.done;
     await s.drained(90_000);
-    const report = await settledDelivery(bed.kafkaBrokers, s.topic, d.ids);
+    const report = await settledDelivery(bed.kafkaBrokers, s.topic, d.ids, d.payloads);
     console.log(`# ${report.line}`);
     return report;
   }
@@ -76,6 +76,7 @@ describe('exactly once on a three-broker cluster', () => {
     assert.equal(report.lost, 0, `no CDR lost (${report.line})`);
     assert.equal(report.duplicated, 0, `no CDR duplicated (${report.line})`);
     assert.equal(report.outOfOrder, 0, `order per key kept (${report.line})`);
+    assert.equal(report.altered, 0, `every record is the CDR its payload makes, by the oracle's rules (${report.line})`);
     assert.equal(report.delivered, report.pushed);
   }
 
@@ -175,7 +176,7 @@ describe('exactly once on a three-broker cluster', () => {
       await s.drained(90_000);
       writing = false;
       await otherDone;
-      const report = await settledDelivery(bed.kafkaBrokers, s.topic, d.ids);
+      const report = await settledDelivery(bed.kafkaBrokers, s.topic, d.ids, d.payloads);
       console.log(`# ${report.line} (the other producer wrote ${otherWritten})`);
       assert.equal(report.others, otherWritten, 'the other producer\'s records are all there, untouched');
       assertExactlyOnce(report);
