@@ -24,9 +24,13 @@ export class Leadership {
   /** Resolves true once this process holds the lease, false if `signal` aborts first. */
   async waitUntilLeader(signal: AbortSignal): Promise<boolean> {
     let announced = false;
+    let failing = false;
     while (!signal.aborted) {
       try {
-        if (await this.lease.tryAcquire()) {
+        const acquired = await this.lease.tryAcquire();
+        if (failing) this.log.info({ lease: this.lease.key }, 'trying for the lease works again');
+        failing = false;
+        if (acquired) {
           this.log.info({ lease: this.lease.key, ttlMs: this.lease.ttlMs }, 'acquired the lease: leading');
           return true;
         }
@@ -37,7 +41,9 @@ export class Leadership {
           this.log.info({ lease: this.lease.key, holder: holder && `${holder.host}/${holder.pid}` }, 'lease held by another bridge: standing by');
         }
       } catch (err) {
-        this.log.debug({ err: (err as Error).message }, 'lease acquisition attempt failed');
+        // Never debug-only: while this fails, no bridge here can lead.
+        if (!failing) this.log.warn({ lease: this.lease.key, err: (err as Error).message }, 'cannot try for the lease; retrying (this bridge cannot lead until it works)');
+        failing = true;
       }
       await pause(this.pollMs, signal);
     }

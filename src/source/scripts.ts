@@ -1,6 +1,7 @@
 // Loads the reliable list's Lua scripts (src/source/lua/<name>-<numberOfKeys>.lua) once and
 // installs them on a connection as commands; ioredis runs them with EVALSHA.
 
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type Redis from 'ioredis';
@@ -40,6 +41,24 @@ export interface ScriptCommands {
 }
 
 export type ScriptedRedis = Redis & ScriptCommands;
+
+let names: Map<string, string> | undefined;
+
+/**
+ * The file a script came from (`take-6.lua`), given what a command carries: its SHA1 for EVALSHA,
+ * or its source for EVAL; `unknown` for a script the bridge does not own.
+ */
+export function scriptName(shaOrSource: string): string {
+  if (!names) {
+    names = new Map();
+    for (const s of scriptFiles()) {
+      const file = `${s.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}-${s.numberOfKeys}.lua`;
+      names.set(createHash('sha1').update(s.lua).digest('hex'), file);
+      names.set(s.lua, file);
+    }
+  }
+  return names.get(shaOrSource) ?? 'unknown';
+}
 
 export function installScripts(redis: Redis): ScriptedRedis {
   for (const s of scriptFiles()) {

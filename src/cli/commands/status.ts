@@ -8,6 +8,7 @@ import type { CheckResult } from '../../check';
 import { doctorKey, lastReport, type DoctorReport } from '../../bridge/doctor';
 import { Lease } from '../../source/lease';
 import { companionKeys, oldestInFlightMs } from '../../source/reliable-list';
+import { conditionNow, conditionText, type RedisCondition } from '../../source/redis-condition';
 import { durability } from '../../sink/topics';
 import { kafkaUnreachable, openRedis, redisUnreachable } from '../connections';
 import { configOf, KAFKA_SETTINGS, REDIS_SETTINGS, withSettings } from '../options';
@@ -17,6 +18,8 @@ export interface Status {
   processing: { key: string; length: number; oldestAgeMs: number | null; oldestTakenAtMs: number | null };
   deadLetter: { key: string; length: number };
   lease: { key: string; holder: string | null; pid: number | null; sinceMs: number | null; expiresInMs: number | null };
+  /** A condition that makes this Redis refuse writes now (why no bridge may be leading), or null. */
+  redis: { condition: RedisCondition; found: string; action: string } | null;
   topic: { name: string; partitions: { partition: number; low: string; high: string }[]; /** End minus start offsets: the records plus one transaction marker per partition per commit. */
     offsets: number; replicationFactor: number; minInsyncReplicas: number; warning?: string } | { name: string; error: string };
   /** The last doctor result (of `cdr-bridge doctor` or of a `run` at start), if any. */
@@ -34,7 +37,7 @@ export function statusCommand(): Command {
       let status: Status;
       let kafkaDown: unknown;
       try {
-        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor] = await Promise.all([
+        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor, condition] = await Promise.all([
           redis.llen(config.sourceKey),
           redis.llen(config.processingKey),
           redis.llen(config.deadLetterKey),
@@ -44,6 +47,7 @@ export function statusCommand(): Command {
           redis.time(),
           redis.llen(companionKeys(config.processingKey).landing),
           lastReport(redis, config),
+          conditionNow(redis),
         ]).catch((err: unknown) => {
           throw redisUnreachable(config, err);
         });
@@ -52,6 +56,7 @@ export function statusCommand(): Command {
           processing: { key: config.processingKey, length: processing, ...oldestInFlight(processing, oldest, serverTime) },
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
           lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null },
+          redis: condition ? { ...condition, action: conditionText(condition.condition).action } : null,
           doctor: doctor ? doctorSummary(doctorKey(config), doctor) : null,
           topic: await topicStatus(config, log).catch((err: unknown) => {
             kafkaDown = err;
@@ -108,6 +113,7 @@ function formatStatus(s: Status): string {
     ['dead letters', s.deadLetter.key, String(s.deadLetter.length)],
     ['leader', s.lease.key, s.lease.holder ? `${s.lease.holder} pid ${s.lease.pid}, since ${new Date(s.lease.sinceMs ?? 0).toISOString()}, lease expires in ${age(s.lease.expiresInMs)}` : 'none (no bridge is leading)'],
   ];
+  if (s.redis !== null) rows.push(['redis', s.redis.condition, `${s.redis.found}: writes are refused — ${s.redis.action}`]);
   if ('error' in s.topic) rows.push(['topic', s.topic.name, s.topic.error]);
   else {
     rows.push(['topic', s.topic.name, `${s.topic.offsets} offsets (records and transaction markers) in ${s.topic.partitions.length} partitions, replication factor ${s.topic.replicationFactor}, min.insync.replicas ${s.topic.minInsyncReplicas}`]);
