@@ -24,6 +24,9 @@ interface Active {
   refusing: Set<string>;
 }
 
+/** Conditions that refuse every command: the first command answered since proves them over. */
+const REFUSES_ALL: ReadonlySet<RedisCondition> = new Set(['BUSY', 'LOADING', 'NOAUTH', 'WRONGPASS']);
+
 /**
  * Refused operations that the bridge stops trying (a leader's script, once it stands by) would
  * hold a condition forever; once it has refused nothing for this long, any answer ends it.
@@ -114,13 +117,16 @@ export class RedisConditionWatch {
     return condition;
   }
 
-  /** `what` worked: a condition ends once everything it refused has worked again. */
+  /**
+   * `what` worked. A condition that refuses everything is over at once; one that refuses writes
+   * only (READONLY, MISCONF, OOM: reads still work) once everything it refused has worked again.
+   */
   answered(what: string): void {
     if (this.active.size === 0) return;
     const now = Date.now();
     for (const [condition, state] of this.active) {
       state.refusing.delete(what);
-      if (state.refusing.size === 0 || now - state.lastRefusedAt > QUIET_MS) this.end(condition, state, now);
+      if (REFUSES_ALL.has(condition) || state.refusing.size === 0 || now - state.lastRefusedAt > QUIET_MS) this.end(condition, state, now);
     }
   }
 
