@@ -71,6 +71,12 @@ export class RedisConditionWatch {
   watchConnection(redis: Redis, name: string): void {
     const key = `connection ${name}`;
     redis.on('error', (err: Error) => this.refused(err, key));
+    // A connection closed without an error (the server killed) is unreachable until it connects
+    // again — unless a named refusal (WRONGPASS, …) closed it, which speaks for itself.
+    redis.on('reconnecting', () => {
+      if (![...this.active.values()].some((state) => state.refusing.has(key))) this.refused(new Error('Connection is closed.'), key);
+    });
+    redis.on('connect', () => this.reached(key));
     redis.on('ready', () => this.answered(key));
   }
 
@@ -80,8 +86,9 @@ export class RedisConditionWatch {
   }
 
   private settled(ctx: CommandSettled): void {
-    // Sentinels answer for themselves; their failures show as the master's.
-    if (ctx.command === 'sentinel') return;
+    // Sentinels answer for themselves (their failures show as the master's); CLIENT SETNAME and
+    // SETINFO, sent on connecting, fail with NOAUTH whenever the login fails, whatever failed it.
+    if (ctx.command === 'sentinel' || ctx.command === 'client') return;
     const key = ctx.command === 'evalsha' || ctx.command === 'eval' ? `script ${scriptName(String(ctx.args[0] ?? ''))}` : ctx.command;
     if ('error' in ctx && ctx.error !== undefined) {
       this.refused(ctx.error, key);
@@ -128,6 +135,14 @@ export class RedisConditionWatch {
       state.refusing.delete(what);
       if (REFUSES_ALL.has(condition) || state.refusing.size === 0 || now - state.lastRefusedAt > QUIET_MS) this.end(condition, state, now);
     }
+  }
+
+  /** A connection was made: it is no longer unreachable, whatever it is answered next. */
+  private reached(what: string): void {
+    const state = this.active.get('unreachable');
+    if (!state) return;
+    state.refusing.delete(what);
+    if (state.refusing.size === 0) this.end('unreachable', state, Date.now());
   }
 
   private end(condition: RedisCondition, state: Active, now: number): void {

@@ -21,7 +21,7 @@ const info = async (own: OwnRedisBridge, field: string, section = 'all'): Promis
  * once and carries the CDRs pushed at once after the repair. `refusedInLoop`: the leader's take
  * is refused too, so its loop fails on Redis — which must not show as Kafka.
  */
-async function badDay(t: TestContext, own: OwnRedisBridge, condition: string, steps: { start: () => Promise<void>; end: () => Promise<number | void>; refusedInLoop?: boolean; refusals?: number; status?: 'shows' | 'refused' }): Promise<void> {
+async function badDay(t: TestContext, own: OwnRedisBridge, condition: string, steps: { start: () => Promise<void>; end: () => Promise<number | void>; refusedInLoop?: boolean; refusals?: number; status?: 'shows' | 'refused'; alsoSeen?: string[] }): Promise<void> {
   await own.push(300);
   await own.drained();
   await steps.start();
@@ -51,7 +51,8 @@ async function badDay(t: TestContext, own: OwnRedisBridge, condition: string, st
   }
 
   // `end` may say when the repair took effect (a load ends by itself).
-  const repairedAt = (await steps.end()) ?? Date.now();
+  const repairing = Date.now();
+  const repairedAt = (await steps.end()) ?? repairing;
   await own.push(300);
   await own.drained();
   const deliveredMs = Date.now() - repairedAt;
@@ -65,6 +66,8 @@ async function badDay(t: TestContext, own: OwnRedisBridge, condition: string, st
   const lines = own.conditionLines(condition);
   assert.equal(lines.started.length, 1, `one warn for ${condition}: ${JSON.stringify(lines.started)}`);
   assert.equal(lines.ended.length, 1, `one info for the end of ${condition}`);
+  const others = own.bridge.logs.filter((l) => l.level === 'warn' && typeof l.condition === 'string' && l.condition !== condition && l.msg.startsWith('redis ') && !(steps.alsoSeen ?? []).includes(l.condition));
+  assert.deepEqual(others.map((l) => l.msg), [], `no condition but ${condition} is named`);
   t.diagnostic(`${condition}: "${started.msg}" — over ${msBetween(repairedAt, ended)} ms after the repair; CDRs pushed then delivered in ${deliveredMs} ms; ${await own.metric(`cdr_bridge_redis_errors_total{condition="${condition}"}`)} refusals`);
 }
 
@@ -194,6 +197,8 @@ describe('a Redis on a bad day, through `cdr-bridge run`', () => {
     let loadedAt = 0;
     try {
       await badDay(t, own, 'LOADING', {
+        // The restart first closes the connections.
+        alsoSeen: ['unreachable'],
         start: async () => {
           restartedAt = Date.now();
           await own.restartRedis(['--key-load-delay', '50'], /Server initialized/);
