@@ -27,6 +27,9 @@ interface Active {
 /** Conditions that refuse every command: the first command answered since proves them over. */
 const REFUSES_ALL: ReadonlySet<RedisCondition> = new Set(['BUSY', 'LOADING', 'NOAUTH', 'WRONGPASS']);
 
+/** What ioredis sends on connecting, before any command of the bridge's (CLIENT is skipped altogether). */
+const LOGIN: ReadonlySet<string> = new Set(['hello', 'auth', 'select']);
+
 /**
  * Refused operations that the bridge stops trying (a leader's script, once it stands by) would
  * hold a condition forever; once it has refused nothing for this long, any answer ends it.
@@ -94,6 +97,8 @@ export class RedisConditionWatch {
       this.refused(ctx.error, key);
       return;
     }
+    // Logging in is answered even while Redis loads or refuses everything else: no proof of an end.
+    if (LOGIN.has(ctx.command)) return;
     // ioredis's ready check asks INFO and, while Redis loads, waits and asks again: that wait
     // is LOADING, though no command is refused.
     if (ctx.command === 'info' && typeof ctx.result === 'string' && /^loading:1\r?$/m.test(ctx.result)) {
@@ -133,7 +138,7 @@ export class RedisConditionWatch {
     const now = Date.now();
     for (const [condition, state] of this.active) {
       state.refusing.delete(what);
-      if (REFUSES_ALL.has(condition) || state.refusing.size === 0 || now - state.lastRefusedAt > QUIET_MS) this.end(condition, state, now);
+      if (REFUSES_ALL.has(condition) || state.refusing.size === 0 || now - state.lastRefusedAt > QUIET_MS) this.end(condition, state, now, what);
     }
   }
 
@@ -142,14 +147,14 @@ export class RedisConditionWatch {
     const state = this.active.get('unreachable');
     if (!state) return;
     state.refusing.delete(what);
-    if (state.refusing.size === 0) this.end('unreachable', state, Date.now());
+    if (state.refusing.size === 0) this.end('unreachable', state, Date.now(), what);
   }
 
-  private end(condition: RedisCondition, state: Active, now: number): void {
+  private end(condition: RedisCondition, state: Active, now: number, answered: string): void {
     this.active.delete(condition);
     this.listener.changed(condition, false);
     if (this.logged(condition)) {
-      this.log.info({ condition, lastedMs: now - state.since }, `redis ${condition} is over after ${((now - state.since) / 1000).toFixed(1)} s: the bridge's commands work again`);
+      this.log.info({ condition, lastedMs: now - state.since, answered }, `redis ${condition} is over after ${((now - state.since) / 1000).toFixed(1)} s: the bridge's commands work again`);
     }
   }
 }

@@ -24,7 +24,9 @@ export function connectRedis(settings: RedisSettings, name: string, log: Logger,
   const options: RedisOptions = {
     connectionName: name,
     maxRetriesPerRequest: opts.failFast ? 1 : null,
-    enableReadyCheck: true,
+    // A one-shot command asks once and says what Redis answered (LOADING …) instead of waiting
+    // out a load; behind Sentinel the check also makes sure the server is the master, so it stays.
+    enableReadyCheck: !opts.failFast || settings.redisSentinels !== undefined,
     lazyConnect: true,
     connectTimeout: 5000,
     // A Redis loading its dataset is asked again after its own estimate, at most this much later:

@@ -62,7 +62,6 @@ async function badDay(t: TestContext, own: OwnRedisBridge, condition: string, st
   assert.deepEqual((await own.readyz()).state, { ready: true, role: 'leader', redis: true, kafka: true });
   assert.equal(await own.metric(`cdr_bridge_redis_condition{condition="${condition}"}`), 0);
   assert.equal(await own.metric('cdr_bridge_redis_up'), 1);
-  if (process.env.DUMP_LOGS) console.error(own.bridge.logs.map((l) => `${String(l.time)} ${l.level} ${l.msg} ${String(l.err ?? '')}`).join('\n'));
   const lines = own.conditionLines(condition);
   assert.equal(lines.started.length, 1, `one warn for ${condition}: ${JSON.stringify(lines.started)}`);
   assert.equal(lines.ended.length, 1, `one info for the end of ${condition}`);
@@ -197,6 +196,7 @@ describe('a Redis on a bad day, through `cdr-bridge run`', () => {
     let loadedAt = 0;
     try {
       await badDay(t, own, 'LOADING', {
+        status: 'refused',
         // The restart first closes the connections.
         alsoSeen: ['unreachable'],
         start: async () => {

@@ -93,8 +93,10 @@ export class OwnRedisBridge {
     return payloads;
   }
 
+  /** Every CDR taken and acked: the source, landing (where a blocking take puts one) and processing lists empty. */
   async drained(timeoutMs = 120_000): Promise<void> {
-    await waitFor('the source and processing lists to drain', async () => (await this.client.llen(this.source)) + (await this.client.llen(this.processing)) === 0, timeoutMs);
+    const lists = [this.source, `${this.processing}:landing`, this.processing];
+    await waitFor('the source, landing and processing lists to drain', async () => (await Promise.all(lists.map((l) => this.client.llen(l)))).every((n) => n === 0), timeoutMs);
   }
 
   async readyz(): Promise<Readyz> {
@@ -139,6 +141,7 @@ export class OwnRedisBridge {
   }
 
   async stop(): Promise<void> {
+    if (process.env.DUMP_LOGS) console.error(this.bridge.logs.map((l) => `${String(l.time)} ${l.level} ${l.msg} ${JSON.stringify({ err: l.err, answered: l.answered, refused: l.refused })}`).join('\n'));
     const { code } = await this.bridge.stop();
     this.client.disconnect();
     await this.server.kill();
