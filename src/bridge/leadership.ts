@@ -24,12 +24,15 @@ export class Leadership {
   /** Resolves true once this process holds the lease, false if `signal` aborts first. */
   async waitUntilLeader(signal: AbortSignal): Promise<boolean> {
     let announced = false;
-    let failing = false;
+    // The Redis error code (OOM, READONLY, ...) of the failing attempts: said once, not per retry.
+    let failing: string | undefined;
     while (!signal.aborted) {
       try {
         const acquired = await this.lease.tryAcquire();
-        if (failing) this.log.info({ lease: this.lease.key }, 'trying for the lease works again');
-        failing = false;
+        if (failing !== undefined) {
+          failing = undefined;
+          this.log.info({ lease: this.lease.key }, 'the lease can be taken again');
+        }
         if (acquired) {
           this.log.info({ lease: this.lease.key, ttlMs: this.lease.ttlMs }, 'acquired the lease: leading');
           return true;
@@ -41,9 +44,12 @@ export class Leadership {
           this.log.info({ lease: this.lease.key, holder: holder && `${holder.host}/${holder.pid}` }, 'lease held by another bridge: standing by');
         }
       } catch (err) {
-        // Never debug-only: while this fails, no bridge here can lead.
-        if (!failing) this.log.warn({ lease: this.lease.key, err: (err as Error).message }, 'cannot try for the lease; retrying (this bridge cannot lead until it works)');
-        failing = true;
+        const message = (err as Error).message;
+        const condition = message.split(' ', 1)[0];
+        if (condition !== failing) {
+          failing = condition;
+          this.log.warn({ lease: this.lease.key, err: message }, 'cannot take the lease: this bridge cannot lead while Redis refuses it; fix what the error names (`cdr-bridge doctor` checks Redis), retrying meanwhile');
+        }
       }
       await pause(this.pollMs, signal);
     }

@@ -7,6 +7,8 @@ import { kafkaClient } from '../../sink/kafka-sink';
 import type { CheckResult } from '../../check';
 import { doctorKey, lastReport, type DoctorReport } from '../../bridge/doctor';
 import { Lease } from '../../source/lease';
+import { parseInfo } from '../../source/redis-info';
+import { describeMemory, readRedisMemory, type RedisMemory } from '../../source/redis-memory';
 import { companionKeys, oldestInFlightMs } from '../../source/reliable-list';
 import { conditionNow, conditionText, type RedisCondition } from '../../source/redis-condition';
 import { durability } from '../../sink/topics';
@@ -17,7 +19,11 @@ export interface Status {
   source: { key: string; length: number };
   processing: { key: string; length: number; oldestAgeMs: number | null; oldestTakenAtMs: number | null };
   deadLetter: { key: string; length: number };
-  lease: { key: string; holder: string | null; pid: number | null; sinceMs: number | null; expiresInMs: number | null };
+  lease: { key: string; holder: string | null; pid: number | null; sinceMs: number | null; expiresInMs: number | null;
+    /** When no bridge leads: what in Redis may keep one from it (null when nothing is seen). */
+    noLeaderReason: string | null };
+  /** Used memory against maxmemory (null when INFO is refused). */
+  memory: (RedisMemory & { text: string }) | null;
   /** A condition that makes this Redis refuse writes now (why no bridge may be leading), or null. */
   redis: { condition: RedisCondition; found: string; action: string } | null;
   topic: { name: string; partitions: { partition: number; low: string; high: string }[]; /** End minus start offsets: the records plus one transaction marker per partition per commit. */
@@ -37,7 +43,7 @@ export function statusCommand(): Command {
       let status: Status;
       let kafkaDown: unknown;
       try {
-        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor, condition] = await Promise.all([
+        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor, memory, replication, condition] = await Promise.all([
           redis.llen(config.sourceKey),
           redis.llen(config.processingKey),
           redis.llen(config.deadLetterKey),
@@ -47,7 +53,10 @@ export function statusCommand(): Command {
           redis.time(),
           redis.llen(companionKeys(config.processingKey).landing),
           lastReport(redis, config),
-          conditionNow(redis),
+          readRedisMemory(redis).catch(() => null),
+          redis.info('replication').then(parseInfo, () => ({} as Record<string, string>)),
+          // A refused INFO or CONFIG (an ACL without them) costs only this row.
+          conditionNow(redis).catch(() => undefined),
         ]).catch((err: unknown) => {
           throw redisUnreachable(config, err);
         });
@@ -55,7 +64,8 @@ export function statusCommand(): Command {
           source: { key: config.sourceKey, length: source + landing },
           processing: { key: config.processingKey, length: processing, ...oldestInFlight(processing, oldest, serverTime) },
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
-          lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null },
+          lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null, noLeaderReason: holder ? null : noLeaderReason(memory, replication.role) },
+          memory: memory && { ...memory, text: describeMemory(memory) },
           redis: condition ? { ...condition, action: conditionText(condition.condition).action } : null,
           doctor: doctor ? doctorSummary(doctorKey(config), doctor) : null,
           topic: await topicStatus(config, log).catch((err: unknown) => {
@@ -100,6 +110,18 @@ async function topicStatus(config: Parameters<typeof kafkaClient>[0] & { kafkaTo
   }
 }
 
+/**
+ * Why no bridge may be leading, as far as Redis shows it. A replica refuses the lease's write. A
+ * full Redis refuses writes: bridges before the allow-oom scripts could not take the lease at all,
+ * and this one drains it once it leads — so a full Redis with no leader means no bridge is running
+ * or none gets past its start.
+ */
+function noLeaderReason(memory: RedisMemory | null, role: string | undefined): string | null {
+  if (role === 'slave') return 'this Redis is a read-only replica: no bridge can take the lease on it — point REDIS_URL at the master (or use REDIS_SENTINELS)';
+  if (memory?.refusesWrites) return `Redis is full and refuses writes (${describeMemory(memory)}): the dialler's pushes fail until a bridge leads and drains it — start one, or see why it does not lead (its log, \`cdr-bridge doctor\`)`;
+  return null;
+}
+
 function doctorSummary(key: string, r: DoctorReport): NonNullable<Status['doctor']> {
   const count = (v: CheckResult['verdict']): number => r.checks.filter((c) => c.verdict === v).length;
   return { key, at: r.at, by: r.by, host: r.host, ok: count('ok'), warn: count('warn'), fail: count('FAIL'), notOk: r.checks.filter((c) => c.verdict !== 'ok') };
@@ -111,9 +133,10 @@ function formatStatus(s: Status): string {
     ['source', s.source.key, String(s.source.length)],
     ['processing', s.processing.key, `${s.processing.length} (oldest in flight: ${age(s.processing.oldestAgeMs)})`],
     ['dead letters', s.deadLetter.key, String(s.deadLetter.length)],
-    ['leader', s.lease.key, s.lease.holder ? `${s.lease.holder} pid ${s.lease.pid}, since ${new Date(s.lease.sinceMs ?? 0).toISOString()}, lease expires in ${age(s.lease.expiresInMs)}` : 'none (no bridge is leading)'],
+    ['leader', s.lease.key, s.lease.holder ? `${s.lease.holder} pid ${s.lease.pid}, since ${new Date(s.lease.sinceMs ?? 0).toISOString()}, lease expires in ${age(s.lease.expiresInMs)}` : `none (no bridge is leading${s.lease.noLeaderReason ? `: ${s.lease.noLeaderReason}` : ''})`],
   ];
   if (s.redis !== null) rows.push(['redis', s.redis.condition, `${s.redis.found}: writes are refused — ${s.redis.action}`]);
+  if (s.memory) rows.push(['memory', 'redis', `${s.memory.text}${s.memory.refusesWrites ? ': full, Redis refuses writes (the dialler\'s pushes fail)' : ''}`]);
   if ('error' in s.topic) rows.push(['topic', s.topic.name, s.topic.error]);
   else {
     rows.push(['topic', s.topic.name, `${s.topic.offsets} offsets (records and transaction markers) in ${s.topic.partitions.length} partitions, replication factor ${s.topic.replicationFactor}, min.insync.replicas ${s.topic.minInsyncReplicas}`]);
