@@ -101,9 +101,12 @@ export class RedisConditionWatch {
     if (LOGIN.has(ctx.command)) return;
     // ioredis's ready check asks INFO and, while Redis loads, waits and asks again: that wait
     // is LOADING, though no command is refused.
-    if (ctx.command === 'info' && typeof ctx.result === 'string' && /^loading:1\r?$/m.test(ctx.result)) {
-      this.refused(new Error('LOADING Redis is loading the dataset in memory'), key);
-      return;
+    if (ctx.command === 'info') {
+      const loading = typeof ctx.result === 'string' ? /^loading:([01])\r?$/m.exec(ctx.result)?.[1] : undefined;
+      if (loading === '1') this.refused(new Error('LOADING Redis is loading the dataset in memory'), key);
+      // INFO of a section without the field (INFO memory, for a metric) is answered while Redis
+      // loads too: it says nothing about the load.
+      if (loading !== '0') return;
     }
     this.answered(key);
   }
@@ -137,6 +140,8 @@ export class RedisConditionWatch {
     if (this.active.size === 0) return;
     const now = Date.now();
     for (const [condition, state] of this.active) {
+      // Some commands (TIME, INFO) are answered during a load: only the load's end ends it.
+      if (condition === 'LOADING' && what !== 'info' && !what.startsWith('connection ')) continue;
       state.refusing.delete(what);
       if (REFUSES_ALL.has(condition) || state.refusing.size === 0 || now - state.lastRefusedAt > QUIET_MS) this.end(condition, state, now, what);
     }
