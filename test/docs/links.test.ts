@@ -53,11 +53,20 @@ function testNames(rel: string): Set<string> {
   return new Set([...suites, ...tests, ...suites.flatMap((s) => tests.map((t) => `${s} ${t}`))]);
 }
 
-/** A quoted name is a test's whole name, or its beginning when the quote ends in "…". */
+/**
+ * A quoted name is a test's whole name, or its beginning when the quote ends in "…". A name
+ * written as a template (`replay ${mode} --force …`) matches with any text for each `${…}`.
+ */
 function cites(names: Set<string>, quoted: string): boolean {
-  if (!quoted.endsWith('…')) return names.has(quoted);
-  const start = quoted.slice(0, -1);
-  return [...names].some((n) => n.startsWith(start));
+  if (quoted.endsWith('…')) {
+    const start = quoted.slice(0, -1);
+    return [...names].some((n) => n.startsWith(start));
+  }
+  if (names.has(quoted)) return true;
+  return [...names].filter((n) => n.includes('${')).some((n) => {
+    const pattern = n.split(/\$\{[^}]*\}/).map((part) => part.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&')).join('.+');
+    return new RegExp(`^${pattern}$`).test(quoted);
+  });
 }
 
 describe('the documentation', () => {
@@ -83,9 +92,12 @@ describe('the documentation', () => {
     let cited = 0;
     for (const file of files) {
       // A quoted name belongs to the test file cited last in the same paragraph or list item.
-      for (const block of prose(read(file)).split(/\n\s*\n|\n(?=\s*(?:\d+\.|[-*]) )/)) {
+      // Blocks: paragraphs, list items and table rows. Code spans other than a test's path are
+      // skipped (a metric's label value in quotes is not a test name).
+      for (const block of prose(read(file)).split(/\n\s*\n|\n(?=\s*(?:\d+\.|[-*]) )|\n(?=\|)/)) {
         let current: string | undefined;
-        for (const m of block.replace(/\s+/g, ' ').matchAll(/`(test\/[\w./-]+\.test\.ts)`|"([^"]+)"/g)) {
+        for (const m of block.replace(/\s+/g, ' ').matchAll(/`(test\/[\w./-]+\.test\.ts)`|`[^`]*`|"([^"]+)"/g)) {
+          if (!m[1] && !m[2]) continue;
           if (m[1]) {
             current = m[1];
             cited++;

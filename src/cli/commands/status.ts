@@ -10,6 +10,7 @@ import { Lease } from '../../source/lease';
 import { parseInfo } from '../../source/redis-info';
 import { describeMemory, readRedisMemory, type RedisMemory } from '../../source/redis-memory';
 import { companionKeys, oldestInFlightMs } from '../../source/reliable-list';
+import { conditionNow, conditionText, type RedisCondition } from '../../source/redis-condition';
 import { durability } from '../../sink/topics';
 import { kafkaUnreachable, openRedis, redisUnreachable } from '../connections';
 import { configOf, KAFKA_SETTINGS, REDIS_SETTINGS, withSettings } from '../options';
@@ -23,6 +24,8 @@ export interface Status {
     noLeaderReason: string | null };
   /** Used memory against maxmemory (null when INFO is refused). */
   memory: (RedisMemory & { text: string }) | null;
+  /** A condition that makes this Redis refuse writes now (why no bridge may be leading), or null. */
+  redis: { condition: RedisCondition; found: string; action: string } | null;
   topic: { name: string; partitions: { partition: number; low: string; high: string }[]; /** End minus start offsets: the records plus one transaction marker per partition per commit. */
     offsets: number; replicationFactor: number; minInsyncReplicas: number; warning?: string } | { name: string; error: string };
   /** The last doctor result (of `cdr-bridge doctor` or of a `run` at start), if any. */
@@ -40,7 +43,7 @@ export function statusCommand(): Command {
       let status: Status;
       let kafkaDown: unknown;
       try {
-        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor, memory, replication] = await Promise.all([
+        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor, memory, replication, condition] = await Promise.all([
           redis.llen(config.sourceKey),
           redis.llen(config.processingKey),
           redis.llen(config.deadLetterKey),
@@ -52,6 +55,8 @@ export function statusCommand(): Command {
           lastReport(redis, config),
           readRedisMemory(redis).catch(() => null),
           redis.info('replication').then(parseInfo, () => ({} as Record<string, string>)),
+          // A refused INFO or CONFIG (an ACL without them) costs only this row.
+          conditionNow(redis).catch(() => undefined),
         ]).catch((err: unknown) => {
           throw redisUnreachable(config, err);
         });
@@ -61,6 +66,7 @@ export function statusCommand(): Command {
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
           lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null, noLeaderReason: holder ? null : noLeaderReason(memory, replication.role) },
           memory: memory && { ...memory, text: describeMemory(memory) },
+          redis: condition ? { ...condition, action: conditionText(condition.condition).action } : null,
           doctor: doctor ? doctorSummary(doctorKey(config), doctor) : null,
           topic: await topicStatus(config, log).catch((err: unknown) => {
             kafkaDown = err;
@@ -129,6 +135,7 @@ function formatStatus(s: Status): string {
     ['dead letters', s.deadLetter.key, String(s.deadLetter.length)],
     ['leader', s.lease.key, s.lease.holder ? `${s.lease.holder} pid ${s.lease.pid}, since ${new Date(s.lease.sinceMs ?? 0).toISOString()}, lease expires in ${age(s.lease.expiresInMs)}` : `none (no bridge is leading${s.lease.noLeaderReason ? `: ${s.lease.noLeaderReason}` : ''})`],
   ];
+  if (s.redis !== null) rows.push(['redis', s.redis.condition, `${s.redis.found}: writes are refused — ${s.redis.action}`]);
   if (s.memory) rows.push(['memory', 'redis', `${s.memory.text}${s.memory.refusesWrites ? ': full, Redis refuses writes (the dialler\'s pushes fail)' : ''}`]);
   if ('error' in s.topic) rows.push(['topic', s.topic.name, s.topic.error]);
   else {
