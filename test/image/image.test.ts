@@ -132,7 +132,7 @@ describe('the container image', () => {
     assert.deepEqual(packages, production);
     assert.ok(!packages.some((p) => /node_modules\/(typescript|@types\/node|node)$/.test(p)), 'no devDependency');
 
-    const shipped = /^(package\.json|package-lock\.json|bin\/cdr-bridge|dist\/src\/.+\.js(\.map)?|src\/source\/lua\/[a-z-]+-\d\.lua|schemas\/[a-z-]+\.avsc)$/;
+    const shipped = /^(package\.json|package-lock\.json|bin\/cdr-bridge|dist\/src\/.+\.js(\.map)?|dist\/src\/build-info\.json|src\/source\/lua\/[a-z-]+-\d\.lua|schemas\/[a-z-]+\.avsc)$/;
     assert.deepEqual(files.filter((f) => !shipped.test(f)), []);
     assert.ok(files.includes('dist/src/cli/main.js') && files.includes('src/source/lua/take-6.lua') && files.includes('schemas/cdr.avsc'), 'the compiled CLI, the Lua scripts and the schema are there');
   });
