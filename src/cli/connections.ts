@@ -32,11 +32,31 @@ export async function openRedis(config: RedisSettings, name: string, log: Logger
 
 export function redisUnreachable(config: Pick<RedisSettings, 'redisUrl' | 'redisSentinels' | 'redisSentinelName'>, err: unknown): OperationError {
   const at = config.redisSentinels !== undefined ? redisTarget(config) : redactUrl(config.redisUrl);
-  return new OperationError('REDIS_UNREACHABLE', `cannot reach Redis at ${at}: ${messageOf(err)}`);
+  return new OperationError('REDIS_UNREACHABLE', `cannot reach Redis at ${at}: ${clientCertificateMissing(err, 'REDIS_TLS') ?? messageOf(err)}`);
 }
 
 export function kafkaUnreachable(config: Pick<Config, 'kafkaBrokers'>, err: unknown): OperationError {
-  return new OperationError('KAFKA_UNREACHABLE', `cannot reach Kafka at ${config.kafkaBrokers.join(',')}: ${messageOf(err)}`);
+  return new OperationError('KAFKA_UNREACHABLE', `cannot reach Kafka at ${config.kafkaBrokers.join(',')}: ${clientCertificateMissing(err, 'KAFKA_SSL') ?? messageOf(err)}`);
+}
+
+/**
+ * TLS alert 116 (TLS 1.3 "certificate required"): the server wants a client certificate the
+ * bridge did not show. OpenSSL's own text for it is a line of library internals; say what to set.
+ */
+export function clientCertificateMissing(err: unknown, prefix: 'REDIS_TLS' | 'KAFKA_SSL'): string | undefined {
+  const text = causes(err).join(' ');
+  if (!/alert certificate required|alert number 116/i.test(text)) return undefined;
+  return `the server requires a client certificate (TLS alert "certificate required"): set ${prefix}_CERT_FILE and ${prefix}_KEY_FILE`;
+}
+
+/** The messages of an error and its causes (the Kafka clients wrap the socket's error). */
+function causes(err: unknown): string[] {
+  const out: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    out.push(e instanceof Error ? e.message : String(e));
+    for (const inner of (e as { errors?: unknown[] }).errors ?? []) out.push(inner instanceof Error ? inner.message : String(inner));
+  }
+  return out;
 }
 
 function messageOf(err: unknown): string {

@@ -18,7 +18,7 @@ import { InFlight } from '../../source/in-flight';
 import { Lease, type LeaseHolder } from '../../source/lease';
 import { ReliableList } from '../../source/reliable-list';
 import { kafkaUnreachable, openRedis } from '../connections';
-import { configOf, withSettings } from '../options';
+import { configOf, namedRedis, withSettings } from '../options';
 import { Progress } from '../progress';
 import { formatTable } from '../table';
 
@@ -48,7 +48,8 @@ export function replayCommand(): Command {
     .option('--json', 'print JSON for scripts')
     .option('--no-progress', 'no progress bar')
     .action(async (opts: ReplayOptions, cmd: Command) => {
-      const config = configOf(cmd);
+      // Listing reads; --requeue and --publish change Redis, so they need it named as `dlq` does.
+      const config = configOf(cmd, opts.requeue || opts.publish ? namedRedis(`replay ${opts.requeue ? '--requeue' : '--publish'} moves CDRs out of the processing list`) : undefined);
       const log = createLogger('error');
       const redis = await openRedis(config, 'cdr-bridge-replay', log);
       try {
