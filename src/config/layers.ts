@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors';
-import { SETTINGS, type Setting, type SettingName } from './settings';
+import { bool, SETTINGS, type Setting, type SettingName } from './settings';
 
 export interface Given {
   raw: string;
@@ -32,7 +32,7 @@ export function givenValues(layers: Layers): Partial<Record<SettingName, Given>>
       throw new ConfigError(`${setting.env} and ${fileVar}`, `both given (${setting.env} in ${plainAt.join(' and ')}, ${fileVar} in ${fileAt.join(' and ')}); keep one`);
     }
     const fromFile = (path: string, layer: string): Given => ({ raw: readSecretFile(fileVar, path), from: `${layer}: ${fileVar}` });
-    const given: Given | undefined = flag !== undefined ? { raw: flag, from: `--${setting.flag}` }
+    const given: Given | undefined = flag !== undefined ? { raw: flag, from: flag === 'false' && setting.parse === bool ? `--no-${setting.flag}` : `--${setting.flag}` }
       : layers.env[setting.env] !== undefined ? { raw: layers.env[setting.env] as string, from: 'environment' }
       : secret && layers.env[fileVar] !== undefined ? fromFile(layers.env[fileVar] as string, 'environment')
       : layers.dotenv[setting.env] !== undefined ? { raw: layers.dotenv[setting.env] as string, from: '.env' }
