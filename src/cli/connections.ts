@@ -2,13 +2,15 @@
 // a service that cannot be reached ends the command with one line naming it — address with
 // secrets redacted — and exit 1, instead of an "unexpected error".
 
+import { readFileSync } from 'node:fs';
 import type Redis from 'ioredis';
 import type { Config } from '../config/config';
 import { redactUrl } from '../config/settings';
 import { OperationError } from '../errors';
 import type { Logger } from '../log';
 import { connectRedis, type RedisSettings } from '../source/redis-connection';
-import { redisTarget } from '../source/redis-endpoint';
+import { endpointOptions, redisTarget } from '../source/redis-endpoint';
+import { clientCertificateProblem, idleHandshakeError } from './client-certificate';
 
 /** A connected Redis client, or an OperationError naming the Redis that could not be reached. */
 export async function openRedis(config: RedisSettings, name: string, log: Logger): Promise<Redis> {
@@ -24,39 +26,41 @@ export async function openRedis(config: RedisSettings, name: string, log: Logger
     return redis;
   } catch (err) {
     redis.disconnect();
-    throw redisUnreachable(config, cause ?? err);
+    const certificate = await redisCertificateProblem(config, cause ?? err, log);
+    throw redisUnreachable(config, cause ?? err, certificate);
   } finally {
     redis.off('error', remember);
   }
 }
 
-export function redisUnreachable(config: Pick<RedisSettings, 'redisUrl' | 'redisSentinels' | 'redisSentinelName'>, err: unknown): OperationError {
+export function redisUnreachable(config: Pick<RedisSettings, 'redisUrl' | 'redisSentinels' | 'redisSentinelName'>, err: unknown, explained?: string): OperationError {
   const at = config.redisSentinels !== undefined ? redisTarget(config) : redactUrl(config.redisUrl);
-  return new OperationError('REDIS_UNREACHABLE', `cannot reach Redis at ${at}: ${clientCertificateMissing(err, 'REDIS_TLS') ?? messageOf(err)}`);
+  return new OperationError('REDIS_UNREACHABLE', `cannot reach Redis at ${at}: ${explained ?? messageOf(err)}`);
 }
 
-export function kafkaUnreachable(config: Pick<Config, 'kafkaBrokers'>, err: unknown): OperationError {
-  return new OperationError('KAFKA_UNREACHABLE', `cannot reach Kafka at ${config.kafkaBrokers.join(',')}: ${clientCertificateMissing(err, 'KAFKA_SSL') ?? messageOf(err)}`);
+/** Kafka could not be reached: one line, saying so when it wants a client certificate. */
+export async function kafkaUnreachable(config: Pick<Config, 'kafkaBrokers' | 'kafkaSsl' | 'kafkaSslCaFile' | 'kafkaSslCertFile'>, err: unknown): Promise<OperationError> {
+  const explained = clientCertificateProblem(err, 'KAFKA_SSL', config.kafkaSslCertFile !== undefined) ?? (await kafkaCertificateProbe(config));
+  return new OperationError('KAFKA_UNREACHABLE', `cannot reach Kafka at ${config.kafkaBrokers.join(',')}: ${explained ?? messageOf(err)}`);
 }
 
-/**
- * TLS alert 116 (TLS 1.3 "certificate required"): the server wants a client certificate the
- * bridge did not show. OpenSSL's own text for it is a line of library internals; say what to set.
- */
-export function clientCertificateMissing(err: unknown, prefix: 'REDIS_TLS' | 'KAFKA_SSL'): string | undefined {
-  const text = causes(err).join(' ');
-  if (!/alert certificate required|alert number 116/i.test(text)) return undefined;
-  return `the server requires a client certificate (TLS alert "certificate required"): set ${prefix}_CERT_FILE and ${prefix}_KEY_FILE`;
+async function redisCertificateProblem(config: RedisSettings, err: unknown, log: Logger): Promise<string | undefined> {
+  const given = config.redisTlsCertFile !== undefined;
+  const direct = clientCertificateProblem(err, 'REDIS_TLS', given);
+  if (direct !== undefined || given || config.redisSentinels !== undefined) return direct;
+  const tls = endpointOptions(config, log).tls;
+  if (!tls) return undefined;
+  const url = new URL(config.redisUrl);
+  return clientCertificateProblem(await idleHandshakeError(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 6379), tls), 'REDIS_TLS', false);
 }
 
-/** The messages of an error and its causes (the Kafka clients wrap the socket's error). */
-function causes(err: unknown): string[] {
-  const out: string[] = [];
-  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    out.push(e instanceof Error ? e.message : String(e));
-    for (const inner of (e as { errors?: unknown[] }).errors ?? []) out.push(inner instanceof Error ? inner.message : String(inner));
-  }
-  return out;
+async function kafkaCertificateProbe(config: Pick<Config, 'kafkaBrokers' | 'kafkaSsl' | 'kafkaSslCaFile' | 'kafkaSslCertFile'>): Promise<string | undefined> {
+  const first = config.kafkaBrokers[0];
+  if (!config.kafkaSsl || config.kafkaSslCertFile !== undefined || first === undefined) return undefined;
+  const colon = first.lastIndexOf(':');
+  const host = first.slice(0, colon).replace(/^\[|\]$/g, '');
+  const ca = config.kafkaSslCaFile !== undefined ? { ca: [readFileSync(config.kafkaSslCaFile)] } : {};
+  return clientCertificateProblem(await idleHandshakeError(host, Number(first.slice(colon + 1)), ca), 'KAFKA_SSL', false);
 }
 
 function messageOf(err: unknown): string {

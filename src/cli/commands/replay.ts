@@ -131,8 +131,8 @@ async function settleInFlight(inFlight: InFlight, redis: Redis, config: Config, 
   const bridge = new Bridge({ list, lease, sink, framer }, { ...config, failpoint: undefined }, log);
   let moved = 0;
   try {
-    await sink.connect().catch((err: unknown) => {
-      throw kafkaUnreachable(config, err);
+    await sink.connect().catch(async (err: unknown) => {
+      throw await kafkaUnreachable(config, err);
     });
     const settled = await bridge.settleOnce({ force: opts.force === true, publish: opts.publish === true }, async () => {
       if (opts.requeue) moved = await requeueInFlight(inFlight, opts);

@@ -69,7 +69,7 @@ export function statusCommand(): Command {
       }
       process.stdout.write(opts.json ? `${JSON.stringify(status)}\n` : formatStatus(status));
       // The Redis side is printed all the same: it is what an operator needs during a Kafka outage.
-      if (kafkaDown !== undefined) throw kafkaUnreachable(config, kafkaDown);
+      if (kafkaDown !== undefined) throw await kafkaUnreachable(config, kafkaDown);
     });
 }
 
