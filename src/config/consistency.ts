@@ -22,10 +22,8 @@ export function checkConsistency(c: ConnectionSettings): void {
   if (!rediss && c.redisTlsInsecure) {
     throw new ConfigError('REDIS_TLS_INSECURE', 'applies to TLS connections only: REDIS_URL must start with rediss://');
   }
-  for (const name of ['REDIS_TLS_CERT_FILE', 'REDIS_TLS_KEY_FILE'] as const) {
-    if (!rediss && c[name === 'REDIS_TLS_CERT_FILE' ? 'redisTlsCertFile' : 'redisTlsKeyFile'] !== undefined) {
-      throw new ConfigError(name, 'applies to TLS connections only: REDIS_URL must start with rediss://');
-    }
+  if (!rediss && (c.redisTlsCertFile !== undefined || c.redisTlsKeyFile !== undefined)) {
+    throw new ConfigError(c.redisTlsCertFile !== undefined ? 'REDIS_TLS_CERT_FILE' : 'REDIS_TLS_KEY_FILE', 'applies to TLS connections only: REDIS_URL must start with rediss://');
   }
   pair(c.redisTlsCertFile, 'REDIS_TLS_CERT_FILE', c.redisTlsKeyFile, 'REDIS_TLS_KEY_FILE');
   if (c.redisUsername !== undefined && c.redisPassword === undefined && !urlHasPassword(c.redisUrl)) {
