@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { CONFIG_TABLE_END, CONFIG_TABLE_START, envExample, settingsTable } from '../../src/config/settings-table';
 import { ROOT } from '../support/bridge-process';
 
 /** The Markdown a reader is sent to: the README, the changelog, docs/ and the examples' own. */
@@ -123,14 +122,5 @@ describe('the documentation', () => {
   it('keeps the README short: under 200 lines', () => {
     const lines = read('README.md').split('\n').length;
     assert.ok(lines <= 200, `README.md has ${lines} lines`);
-  });
-
-  it('lists every setting as the bridge reads them: docs/configuration.md and .env.example are current (scripts/config-docs)', () => {
-    const doc = read('docs/configuration.md');
-    const i = doc.indexOf(CONFIG_TABLE_START);
-    const j = doc.indexOf(CONFIG_TABLE_END);
-    assert.ok(i >= 0 && j > i, 'docs/configuration.md holds the config-table markers');
-    assert.equal(doc.slice(i + CONFIG_TABLE_START.length, j).trim() + '\n', settingsTable(), 'run scripts/config-docs');
-    assert.equal(read('.env.example'), envExample(), 'run scripts/config-docs');
   });
 });
