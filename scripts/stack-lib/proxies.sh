@@ -172,7 +172,8 @@ start_toxiproxy() {
   local dir="$STACK_DATA_DIR/toxiproxy"
   mkdir -p "$dir"
   write_proxy_config >"$dir/proxies.json"
-  launch toxiproxy "$dir" "$dir/toxiproxy.out" "$TOXIPROXY_BIN" \
+  # Its default level logs every connection at trace: info keeps accepted connections and errors.
+  launch toxiproxy "$dir" "$dir/toxiproxy.out" env LOG_LEVEL="${TOXIPROXY_LOG_LEVEL:-info}" "$TOXIPROXY_BIN" \
     -host 127.0.0.1 -port "$TOXIPROXY_PORT" -config "$dir/proxies.json"
   wait_toxiproxy
 }
