@@ -6,12 +6,17 @@
 
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { waitForNewLeaseHolder } from '../support/bridge-process';
 import { FaultProxy } from '../support/fault-proxy';
 import { assertExactlyOnce, NetworkRun, stoppedAt, warnings } from '../support/network-run';
 import { scenarioFactory } from '../support/scenario';
 import { waitFor } from '../support/services';
 
 const TEST_TIMEOUT_MS = 180_000;
+/** The scenario's LEASE_TTL_MS. */
+const LEASE_TTL_MS = 3000;
+/** PROGRESS_TIMEOUT_MS of the first test: twice the lease TTL (the default is three times). */
+const PROGRESS_TIMEOUT_MS = 6000;
 /** How long every path to Kafka stays silent: as long as a producer request may wait (30 s). */
 const ALL_SILENT_MS = 30_000;
 
@@ -24,6 +29,31 @@ describe('paths to Kafka that fail without closing', () => {
     await run?.end();
     run = undefined;
     await proxy.reset();
+  });
+
+  it('the leader\'s path to Kafka silent past the progress bound: it stands down, the standby leads within the bound plus a lease TTL, one copy of each CDR', { timeout: TEST_TIMEOUT_MS }, async () => {
+    run = new NetworkRun(scenario(), proxy);
+    const { leader, standby } = await run.leaderAndStandby({ PROGRESS_TIMEOUT_MS: String(PROGRESS_TIMEOUT_MS) });
+    const d = run.dialler(4000, 150, 6102);
+    await d.reached(600);
+    await proxy.blackHole(proxy.path('a').kafkaProxies);
+    const silent = Date.now();
+    const standbyPid = await waitForNewLeaseHolder(run.s.redis, run.s.source, leader.pid, 3 * (PROGRESS_TIMEOUT_MS + LEASE_TTL_MS)).catch((err: Error) => {
+      throw new Error(`${err.message}\nleader:\n${warnings(leader)}\nstandby:\n${warnings(standby)}`);
+    });
+    const ledMs = Date.now() - silent;
+    assert.equal(standbyPid, standby.pid, 'the standby took the lease');
+    // Proof the fault landed: the leader stood down for want of progress, and said why.
+    const stoodDown = leader.logs.find((l) => l.level === 'warn' && l.msg.includes('standing down'));
+    assert.ok(stoodDown, `the leader logged its stand-down:\n${warnings(leader)}`);
+    console.log(`# the leader's path to Kafka silent: it stood down ("${stoodDown.msg}"), the standby led ${ledMs} ms after the path went silent`);
+    assert.ok(ledMs <= PROGRESS_TIMEOUT_MS + LEASE_TTL_MS, `the standby led within the bound plus a lease TTL (${PROGRESS_TIMEOUT_MS + LEASE_TTL_MS} ms), not after ${ledMs} ms`);
+    await run.recovered(d, silent, 'the leader\'s path to Kafka silent, the standby leading');
+    // The path heals while the standby leads: what the old leader wrote into the hole (a send,
+    // an EndTxn) reaches the broker now, from a producer the standby's has fenced.
+    await d.reached(d.pushed + 600);
+    await proxy.heal();
+    assertExactlyOnce(await run.verdict(d));
   });
 
   it('every bridge\'s path to Kafka silent for 30 s mid-transaction: nothing is committed meanwhile, then every CDR once', { timeout: TEST_TIMEOUT_MS }, async () => {
