@@ -17,6 +17,7 @@ import { backoffMs, pause } from './backoff';
 import { encodeBatch, type EncodedBatch } from './encode-batch';
 import { Failpoints, type Failpoint } from './failpoints';
 import { Leadership } from './leadership';
+import { ProgressWatchdog } from './progress-watchdog';
 import { silentObserver, type BridgeObserver } from './observer';
 
 export interface BridgeSettings {
@@ -28,6 +29,8 @@ export interface BridgeSettings {
   transactionMaxRecords: number;
   /** ...and for at most this long. */
   transactionMaxMs: number;
+  /** A leader with CDRs waiting and no commit or ack for this long stands down (progress-watchdog.ts). */
+  progressTimeoutMs: number;
   failpoint?: Failpoint | undefined;
 }
 
@@ -58,6 +61,8 @@ export class Bridge {
   private readonly leadership: Leadership;
   private readonly failpoints: Failpoints;
   private durabilityChecked = false;
+  /** An outage outlives a term as leader (the watchdog may make it stand down): said once, ended once. */
+  private failing = false;
 
   constructor(
     private readonly parts: BridgeParts,
@@ -65,7 +70,12 @@ export class Bridge {
     private readonly log: Logger,
     private readonly observer: BridgeObserver = silentObserver,
   ) {
-    this.leadership = new Leadership(parts.lease, log, () => observer.role('standby'));
+    const watchdog = new ProgressWatchdog(settings.progressTimeoutMs, () => parts.list.waiting());
+    this.leadership = new Leadership(parts.lease, log, () => observer.role('standby'), watchdog, (standDown) => {
+      // A standby from this instant, though what it had in flight may take a while to fail.
+      observer.role('standby');
+      observer.stoodDown(standDown);
+    });
     this.failpoints = new Failpoints(settings.failpoint, log);
   }
 
@@ -125,24 +135,23 @@ export class Bridge {
    * flight from what Kafka has committed — and go on.
    */
   private async lead(): Promise<void> {
-    let failing = false;
     for (let attempt = 0; ; attempt++) {
       try {
         await this.resync();
-        if (failing) this.log.info({ attempts: attempt + 1 }, 'kafka is back: what was in flight is settled, taking again');
-        failing = false;
+        if (this.failing) this.log.info({ attempts: attempt + 1 }, 'kafka is back: what was in flight is settled, taking again');
+        this.failing = false;
         attempt = 0;
         this.observer.kafkaUp(true);
         await this.stream();
         return;
       } catch (err) {
         if (err instanceof NotLeaderError) throw err;
-        if (!failing) {
+        if (!this.failing) {
           // Either way the same road back; the words tell the operator which side failed.
           const what = err instanceof PublishError ? 'kafka publish failed' : err instanceof EncodeThreadError ? 'encoding failed' : 'redis command failed';
           this.log.warn({ err: (err as Error).message }, `${what}: taking nothing new; once it works again, what is in flight is settled from what Kafka committed`);
         }
-        failing = true;
+        this.failing = true;
         this.observer.kafkaUp(false);
         this.observer.retried('publish');
         await this.parts.sink.reset();
@@ -317,6 +326,7 @@ export class Bridge {
     const started = Date.now();
     await this.parts.sink.commit({ listId: last.listId, seq: last.seq });
     this.failpoints.reach('crash-after-commit');
+    this.leadership.watchdog.progressed();
     const done = Date.now();
     for (const batch of txn) this.observer.published(batch.messages.length, done - started, done - batch.takenAt);
     this.observer.committed();
@@ -346,6 +356,7 @@ export class Bridge {
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await this.parts.list.ack(last.listId, last.seq, refused);
+        this.leadership.watchdog.progressed();
         if (result.deadLettered > 0) {
           this.observer.deadLettered(result.deadLettered);
           this.log.warn({ count: result.deadLettered, first: refused[0]?.reason }, 'dead-lettered undecodable CDRs');

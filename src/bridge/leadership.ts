@@ -1,9 +1,11 @@
-// Leadership: wait as a hot standby until the lease is ours, then keep renewing it. A renewal
-// that fails or finds the lease gone makes the bridge stop taking at once (lease.isHeld()).
+// Leadership: wait as a hot standby until the lease is ours, then keep renewing it while the
+// progress watchdog agrees. A renewal that fails or finds the lease gone, or a stand-down, makes
+// the bridge stop taking at once (lease.isHeld()).
 
 import type { Logger } from '../log';
 import { Lease } from '../source/lease';
 import { pause } from './backoff';
+import { rememberStandDown, type ProgressWatchdog, type StandDown } from './progress-watchdog';
 
 export class Leadership {
   private renewTimer: NodeJS.Timeout | undefined;
@@ -14,6 +16,8 @@ export class Leadership {
     readonly lease: Lease,
     private readonly log: Logger,
     private readonly onStandby: () => void,
+    readonly watchdog: ProgressWatchdog,
+    private readonly onStandDown: (standDown: StandDown) => void,
   ) {}
 
   /** How often a standby tries to take the lease: a dead leader is replaced within ttl + this. */
@@ -23,6 +27,9 @@ export class Leadership {
 
   /** Resolves true once this process holds the lease, false if `signal` aborts first. */
   async waitUntilLeader(signal: AbortSignal): Promise<boolean> {
+    // After a stand-down, one bound out of the race: a standby gets its chance, and bridges that
+    // are all cut off pass the lease round at most once per bound each.
+    await pause(this.watchdog.holdOffMs(), signal);
     let announced = false;
     while (!signal.aborted) {
       try {
@@ -46,6 +53,7 @@ export class Leadership {
 
   startRenewing(): void {
     this.stopRenewing();
+    this.watchdog.start();
     const every = Math.max(100, Math.floor(this.lease.ttlMs / 3));
     this.renewTimer = setInterval(() => void this.renewOnce(), every);
     this.renewTimer.unref();
@@ -57,6 +65,7 @@ export class Leadership {
     if (this.renewing) return;
     this.renewing = true;
     try {
+      if (await this.standsDown()) return;
       if (!(await this.lease.renew())) {
         this.log.warn({ lease: this.lease.key }, 'lease lost to another bridge or expired: stopped taking');
         this.stopRenewing();
@@ -70,6 +79,22 @@ export class Leadership {
     } finally {
       this.renewing = false;
     }
+  }
+
+  /** Asks the watchdog before a renewal; on its word, lets the lease go at once and says why. */
+  private async standsDown(): Promise<boolean> {
+    // A failed look at the lists (Redis down) cannot tell: renew as ever, and let that fail.
+    const standDown = await this.watchdog.verdict().catch(() => undefined);
+    if (!standDown || !this.renewTimer) return false;
+    this.stopRenewing();
+    this.watchdog.stoodDown(standDown);
+    const { stalledMs, waiting } = standDown;
+    this.log.warn({ lease: this.lease.key, stalledMs, waiting, progressTimeoutMs: this.watchdog.boundMs }, `${standDown.reason}: standing down so another bridge can lead; not trying for the lease again for ${this.watchdog.boundMs} ms`);
+    this.onStandDown(standDown);
+    // Released rather than left to expire: a standby with a path this leader lacks starts now.
+    await this.lease.release().catch(() => this.lease.drop());
+    await rememberStandDown(this.lease.redis, this.lease.key, standDown);
+    return true;
   }
 
   stopRenewing(): void {

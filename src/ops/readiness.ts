@@ -2,12 +2,15 @@
 // Redis and Kafka reachable? Fed by the observer calls; read by GET /readyz.
 
 import type { Role } from '../bridge/observer';
+import type { StandDown } from '../bridge/progress-watchdog';
 
 export interface Readiness {
   ready: boolean;
   role: Role;
   redis: boolean;
   kafka: boolean;
+  /** Present while standing by after the progress watchdog made this bridge stand down. */
+  stoodDown?: StandDown;
 }
 
 export class ReadinessState {
@@ -17,6 +20,7 @@ export class ReadinessState {
   private kafkaSeen = false;
   /** What the periodic probe saw; true when there is no probe, so it never blocks on its own. */
   private kafkaProbed = true;
+  private standDown: StandDown | undefined;
 
   get role(): Role {
     return this.currentRole;
@@ -27,6 +31,11 @@ export class ReadinessState {
     // A standby publishes nothing, so a publish failure from its time as leader says nothing
     // about Kafka now; the probe speaks for it from here on.
     if (role === 'standby') this.kafkaSeen = true;
+    if (role === 'leader') this.standDown = undefined;
+  }
+
+  setStoodDown(standDown: StandDown): void {
+    this.standDown = standDown;
   }
 
   setRedis(up: boolean): void {
@@ -53,6 +62,6 @@ export class ReadinessState {
     const role = this.currentRole;
     const kafka = this.kafka;
     const ready = (role === 'leader' || role === 'standby') && this.redis && kafka;
-    return { ready, role, redis: this.redis, kafka };
+    return { ready, role, redis: this.redis, kafka, ...(this.standDown && { stoodDown: this.standDown }) };
   }
 }

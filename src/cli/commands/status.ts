@@ -7,6 +7,7 @@ import { kafkaClient } from '../../sink/kafka-sink';
 import type { CheckResult } from '../../check';
 import { doctorKey, lastReport, type DoctorReport } from '../../bridge/doctor';
 import { Lease } from '../../source/lease';
+import { lastStandDown, type StandDownRecord } from '../../bridge/progress-watchdog';
 import { companionKeys, oldestInFlightMs } from '../../source/reliable-list';
 import { durability } from '../../sink/topics';
 import { kafkaUnreachable, openRedis, redisUnreachable } from '../connections';
@@ -17,6 +18,8 @@ export interface Status {
   processing: { key: string; length: number; oldestAgeMs: number | null; oldestTakenAtMs: number | null };
   deadLetter: { key: string; length: number };
   lease: { key: string; holder: string | null; pid: number | null; sinceMs: number | null; expiresInMs: number | null };
+  /** The last time a leader stood down for want of progress (kept a day), and why. */
+  standDown: StandDownRecord | null;
   topic: { name: string; partitions: { partition: number; low: string; high: string }[]; /** End minus start offsets: the records plus one transaction marker per partition per commit. */
     offsets: number; replicationFactor: number; minInsyncReplicas: number; warning?: string } | { name: string; error: string };
   /** The last doctor result (of `cdr-bridge doctor` or of a `run` at start), if any. */
@@ -34,7 +37,7 @@ export function statusCommand(): Command {
       let status: Status;
       let kafkaDown: unknown;
       try {
-        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor] = await Promise.all([
+        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor, standDown] = await Promise.all([
           redis.llen(config.sourceKey),
           redis.llen(config.processingKey),
           redis.llen(config.deadLetterKey),
@@ -44,6 +47,7 @@ export function statusCommand(): Command {
           redis.time(),
           redis.llen(companionKeys(config.processingKey).landing),
           lastReport(redis, config),
+          lastStandDown(redis, config.leaseKey),
         ]).catch((err: unknown) => {
           throw redisUnreachable(config, err);
         });
@@ -52,6 +56,7 @@ export function statusCommand(): Command {
           processing: { key: config.processingKey, length: processing, ...oldestInFlight(processing, oldest, serverTime) },
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
           lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null },
+          standDown: standDown ?? null,
           doctor: doctor ? doctorSummary(doctorKey(config), doctor) : null,
           topic: await topicStatus(config, log).catch((err: unknown) => {
             kafkaDown = err;
@@ -108,6 +113,10 @@ function formatStatus(s: Status): string {
     ['dead letters', s.deadLetter.key, String(s.deadLetter.length)],
     ['leader', s.lease.key, s.lease.holder ? `${s.lease.holder} pid ${s.lease.pid}, since ${new Date(s.lease.sinceMs ?? 0).toISOString()}, lease expires in ${age(s.lease.expiresInMs)}` : 'none (no bridge is leading)'],
   ];
+  if (s.standDown !== null) {
+    const d = s.standDown;
+    rows.push(['stood down', `${d.host} pid ${d.pid}`, `at ${new Date(d.at).toISOString()}: ${d.reason}`]);
+  }
   if ('error' in s.topic) rows.push(['topic', s.topic.name, s.topic.error]);
   else {
     rows.push(['topic', s.topic.name, `${s.topic.offsets} offsets (records and transaction markers) in ${s.topic.partitions.length} partitions, replication factor ${s.topic.replicationFactor}, min.insync.replicas ${s.topic.minInsyncReplicas}`]);
