@@ -11,6 +11,8 @@ export class Leadership {
   private renewTimer: NodeJS.Timeout | undefined;
   private renewing = false;
   private renewFailing = false;
+  /** This term's lease lapsed with a renewal unanswered, and the bridge said so. */
+  private lapseReported = false;
 
   constructor(
     readonly lease: Lease,
@@ -53,6 +55,7 @@ export class Leadership {
 
   startRenewing(): void {
     this.stopRenewing();
+    this.lapseReported = false;
     this.watchdog.start();
     const every = Math.max(100, Math.floor(this.lease.ttlMs / 3));
     this.renewTimer = setInterval(() => void this.renewOnce(), every);
@@ -62,12 +65,15 @@ export class Leadership {
   private async renewOnce(): Promise<void> {
     // One renewal at a time: during a Redis outage a call waits for the reconnect, and piling
     // more behind it would only renew late, several times over.
-    if (this.renewing) return;
+    if (this.renewing) {
+      this.reportLapse();
+      return;
+    }
     this.renewing = true;
     try {
       if (await this.standsDown()) return;
       if (!(await this.lease.renew())) {
-        this.log.warn({ lease: this.lease.key }, 'lease lost to another bridge or expired: stopped taking');
+        if (!this.lapseReported) this.log.warn({ lease: this.lease.key }, 'lease lost to another bridge or expired: stopped taking');
         this.stopRenewing();
       } else if (this.renewFailing) {
         this.renewFailing = false;
@@ -79,6 +85,19 @@ export class Leadership {
     } finally {
       this.renewing = false;
     }
+  }
+
+  /**
+   * A renewal still unanswered when the lease has lapsed by this bridge's clock: Redis neither
+   * answers nor fails (a path that went silent, without an error or a close). Nothing is taken
+   * any more (lease.isHeld() is false, and a take that reaches Redis later is fenced); say so once
+   * and count as a standby, or the operator sees a leader that silently does nothing.
+   */
+  private reportLapse(): void {
+    if (this.lapseReported || this.lease.isHeld()) return;
+    this.lapseReported = true;
+    this.log.warn({ lease: this.lease.key, ttlMs: this.lease.ttlMs }, 'lease lapsed with its renewal unanswered (Redis does not answer): stopped taking');
+    this.onStandby();
   }
 
   /** Asks the watchdog before a renewal; on its word, lets the lease go at once and says why. */
