@@ -40,11 +40,17 @@ describe('a slow network, and connections cut mid-request', () => {
     const base = await endpointsOf(leader);
     const d = run.dialler(3000, 200, 5001);
     await d.reached(600);
-    const before = await publishSeconds(base);
     const every = ['a', 'b'] as const;
     await proxy.slow(every.flatMap((p) => [...proxy.path(p).kafkaProxies, proxy.path(p).redisProxy]), LATENCY_MS);
-    // The fault lasts while the dialler pushes another 1,600 CDRs (about 8 s).
-    await d.reached(2200);
+    // Counted from the first commit that ends under the latency: every commit after it began
+    // under it (one begun before would only dilute the mean).
+    const armed = await publishSeconds(base);
+    const before = await waitFor('a commit that ends under the latency', async () => {
+      const now = await publishSeconds(base);
+      return now.count > armed.count ? now : undefined;
+    }, 30_000, 50);
+    // The fault lasts while the dialler pushes another 1,400 CDRs (about 7 s).
+    await d.reached(d.pushed + 1400);
     const during = await publishSeconds(base);
     await proxy.heal();
     const healed = Date.now();
