@@ -58,8 +58,9 @@ describe('a slow network, and connections cut mid-request', () => {
     const meanMs = ((during.sum - before.sum) / batches) * 1000;
     console.log(`# under ${LATENCY_MS} ms each way: ${batches} batches committed, their commits took ${meanMs.toFixed(0)} ms on average`);
     assert.ok(batches > 0, 'the leader kept committing while every request was slow');
-    // Proof the fault landed: a commit is at least one round trip to the broker through the proxy.
-    assert.ok(meanMs >= 2 * LATENCY_MS, `the leader's commits took ${meanMs.toFixed(0)} ms on average under the latency, not at least ${2 * LATENCY_MS} ms: the latency did not reach it`);
+    // Proof the fault landed: a commit is at least one round trip to the broker through the proxy
+    // (2 × 200 ms; a few ms without it). 90 %: the bridge times it in whole milliseconds.
+    assert.ok(meanMs >= 0.9 * 2 * LATENCY_MS, `the leader's commits took ${meanMs.toFixed(0)} ms on average under the latency, not about ${2 * LATENCY_MS} ms: the latency did not reach it`);
     await run.recovered(d, healed, `${LATENCY_MS} ms latency each way, from its removal`);
     assertExactlyOnce(await run.verdict(d));
   });
