@@ -1,4 +1,4 @@
-// A network that slows down, and one that cuts a connection in the middle of a request (issue 16,
+// A network that slows down, and one that resets a connection in the middle of a request (issue 16,
 // point 5): Toxiproxy between each bridge and the services, a leader on path a and a standby on
 // path b, CDRs pushed at a steady rate throughout, and an independent read_committed reader that
 // demands every CDR once, in push order per key. Each test proves its fault reached the bridge.
@@ -23,7 +23,7 @@ const PRODUCE_CUT_BYTES = 1024;
 /** Less than an EndTxn request (its header and transactional id alone are over 60 bytes). */
 const END_TXN_CUT_BYTES = 30;
 
-describe('a slow network, and connections cut mid-request', () => {
+describe('a slow network, and connections reset mid-request', () => {
   const proxy = FaultProxy.attached();
   const scenario = scenarioFactory();
   let run: NetworkRun | undefined;
@@ -65,8 +65,10 @@ describe('a slow network, and connections cut mid-request', () => {
     assertExactlyOnce(await run.verdict(d));
   });
 
-  it('a connection cut in the middle of a produce request: the send fails, the next producer settles the batch, one copy of each CDR', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('a connection reset (RST) in the middle of a produce request, and every retry\'s too: the send fails, the next producer settles the batch, one copy of each CDR', { timeout: TEST_TIMEOUT_MS }, async () => {
     run = new NetworkRun(scenario(), proxy);
+    // The cut below is a reset (RST), as a middlebox or a peer's crash makes, not a FIN.
+    await proxy.resetOnClose(proxy.path('a').kafkaProxies);
     // Test-only failpoint: the leader stops itself (SIGSTOP) before its first send, so the cut is
     // armed exactly before that send's requests are written.
     const { leader } = await run.leaderAndStandby({}, { CDR_BRIDGE_FAILPOINT: 'stop-before-send' });
@@ -79,12 +81,14 @@ describe('a slow network, and connections cut mid-request', () => {
     await proxy.heal();
     console.log(`# the leader's send failed ${Date.now() - cut} ms after the cut was armed: ${String(failed.err)}`);
     assert.match(String(failed.err), /^sending to Kafka failed/, 'the cut landed on the send (its produce request), not elsewhere');
-    await run.recovered(d, cut, 'connection cut mid-produce');
+    await run.recovered(d, cut, 'connection reset mid-produce');
     assertExactlyOnce(await run.verdict(d));
   });
 
-  it('a connection cut in the middle of an EndTxn: the commit is tried again on a new connection, one copy of each CDR', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('a connection reset (RST) in the middle of an EndTxn: the commit is tried again on a new connection, one copy of each CDR', { timeout: TEST_TIMEOUT_MS }, async () => {
     run = new NetworkRun(scenario(), proxy);
+    // The cut below is a reset (RST), as a middlebox or a peer's crash makes, not a FIN.
+    await proxy.resetOnClose(proxy.path('a').kafkaProxies);
     // The leader stops itself after its first transaction's sends (the last one carried the
     // position), before the commit: the next request it writes is the EndTxn. At debug level it
     // logs each retried Kafka request: the proof the cut landed on the EndTxn.
@@ -99,7 +103,7 @@ describe('a slow network, and connections cut mid-request', () => {
     const retried = await waitFor('the leader\'s producer to retry its EndTxn after the cut', async () => leader.logs.find((l) => l.msg === 'kafka producer retrying' && l.operation === 'endTransaction'), 60_000, 10);
     await proxy.heal();
     console.log(`# the leader's EndTxn failed and was retried ${Date.now() - cut} ms after the cut was armed (${JSON.stringify(retried)})`);
-    await run.recovered(d, cut, 'connection cut mid-EndTxn');
+    await run.recovered(d, cut, 'connection reset mid-EndTxn');
     assertExactlyOnce(await run.verdict(d));
   });
 });

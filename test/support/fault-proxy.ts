@@ -26,6 +26,8 @@ export interface Toxic {
   /** upstream: from the bridge to the service; downstream: the replies. */
   stream: Stream;
   attributes: Record<string, number>;
+  /** The share of connections it acts on, drawn per connection (default 1). */
+  toxicity?: number;
 }
 
 /**
@@ -69,7 +71,7 @@ export class FaultProxy {
 
   /** Adds a toxic to a proxy: it applies to open connections and new ones alike. */
   async add(proxy: string, name: string, toxic: Toxic): Promise<void> {
-    await this.call('POST', `/proxies/${proxy}/toxics`, { name, type: toxic.type, stream: toxic.stream, toxicity: 1, attributes: toxic.attributes });
+    await this.call('POST', `/proxies/${proxy}/toxics`, { name, type: toxic.type, stream: toxic.stream, toxicity: toxic.toxicity ?? 1, attributes: toxic.attributes });
     this.added.push({ proxy, name });
   }
 
@@ -93,6 +95,15 @@ export class FaultProxy {
       await this.add(proxy, 'slow-up', { type: 'latency', stream: 'upstream', attributes: { latency: ms } });
       await this.add(proxy, 'slow-down', { type: 'latency', stream: 'downstream', attributes: { latency: ms } });
     }
+  }
+
+  /**
+   * Connections opened from now on end with a TCP RST whenever they are closed (by a cut below),
+   * not with a FIN. Toxiproxy sets SO_LINGER 0 on a connection that starts while a `reset_peer`
+   * toxic is on its proxy; with toxicity 0 that toxic never resets anything itself.
+   */
+  async resetOnClose(proxies: readonly string[]): Promise<void> {
+    for (const proxy of proxies) await this.add(proxy, 'rst-on-close', { type: 'reset_peer', stream: 'upstream', toxicity: 0, attributes: { timeout: 0 } });
   }
 
   /**
