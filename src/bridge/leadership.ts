@@ -72,8 +72,14 @@ export class Leadership {
     this.renewing = true;
     try {
       if (await this.standsDown()) return;
-      if (!(await this.lease.renew())) {
-        if (!this.lapseReported) this.log.warn({ lease: this.lease.key }, 'lease lost to another bridge or expired: stopped taking');
+      const renewed = await this.lease.renew();
+      // Answered after the lapse was reported: that term is over, whatever the answer says.
+      if (this.lapseReported) {
+        this.lease.drop();
+        return;
+      }
+      if (!renewed) {
+        this.log.warn({ lease: this.lease.key }, 'lease lost to another bridge or expired: stopped taking');
         this.stopRenewing();
       } else if (this.renewFailing) {
         this.renewFailing = false;
@@ -90,12 +96,15 @@ export class Leadership {
   /**
    * A renewal still unanswered when the lease has lapsed by this bridge's clock: Redis neither
    * answers nor fails (a path that went silent, without an error or a close). Nothing is taken
-   * any more (lease.isHeld() is false, and a take that reaches Redis later is fenced); say so once
-   * and count as a standby, or the operator sees a leader that silently does nothing.
+   * any more (lease.isHeld() is false, and a take that reaches Redis later is fenced); the term
+   * ends here — a late answer cannot revive it — said once, and the bridge counts as a standby,
+   * or the operator sees a leader that silently does nothing.
    */
   private reportLapse(): void {
     if (this.lapseReported || this.lease.isHeld()) return;
     this.lapseReported = true;
+    this.stopRenewing();
+    this.lease.drop();
     this.log.warn({ lease: this.lease.key, ttlMs: this.lease.ttlMs }, 'lease lapsed with its renewal unanswered (Redis does not answer): stopped taking');
     this.onStandby();
   }
