@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { waitForNewLeaseHolder } from '../support/bridge-process';
+import { leaseHolderPid, waitForNewLeaseHolder } from '../support/bridge-process';
 import { FaultProxy } from '../support/fault-proxy';
 import { assertExactlyOnce, NetworkRun, stoppedAt, warnings } from '../support/network-run';
 import { scenarioFactory } from '../support/scenario';
@@ -36,6 +36,7 @@ describe('paths to Kafka that fail without closing', () => {
     const { leader, standby } = await run.leaderAndStandby({ PROGRESS_TIMEOUT_MS: String(PROGRESS_TIMEOUT_MS) });
     const d = run.dialler(4000, 150, 6102);
     await d.reached(600);
+    assert.equal(await leaseHolderPid(run.s.redis, run.s.source), leader.pid, 'the bridge on path a leads when its path goes silent');
     await proxy.blackHole(proxy.path('a').kafkaProxies);
     const silent = Date.now();
     const standbyPid = await waitForNewLeaseHolder(run.s.redis, run.s.source, leader.pid, 3 * (PROGRESS_TIMEOUT_MS + LEASE_TTL_MS)).catch((err: Error) => {
@@ -46,6 +47,7 @@ describe('paths to Kafka that fail without closing', () => {
     // Proof the fault landed: the leader stood down for want of progress, and said why.
     const stoodDown = leader.logs.find((l) => l.level === 'warn' && l.msg.includes('standing down'));
     assert.ok(stoodDown, `the leader logged its stand-down:\n${warnings(leader)}`);
+    assert.ok(Date.parse(String(stoodDown.time)) >= silent - 1000, `the leader stood down after its path went silent, not before: ${JSON.stringify(stoodDown)}`);
     console.log(`# the leader's path to Kafka silent: it stood down ("${stoodDown.msg}"), the standby led ${ledMs} ms after the path went silent`);
     assert.ok(ledMs <= PROGRESS_TIMEOUT_MS + LEASE_TTL_MS, `the standby led within the bound plus a lease TTL (${PROGRESS_TIMEOUT_MS + LEASE_TTL_MS} ms), not after ${ledMs} ms`);
     await run.recovered(d, silent, 'the leader\'s path to Kafka silent, the standby leading');
