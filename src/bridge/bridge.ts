@@ -18,6 +18,7 @@ import { backoffMs, pause } from './backoff';
 import { encodeBatch, type EncodedBatch } from './encode-batch';
 import { Failpoints, type Failpoint } from './failpoints';
 import { Leadership } from './leadership';
+import { ProgressWatchdog } from './progress-watchdog';
 import { silentObserver, type BridgeObserver } from './observer';
 import { RedisDataLoss } from './redis-data-loss';
 
@@ -30,6 +31,8 @@ export interface BridgeSettings {
   transactionMaxRecords: number;
   /** ...and for at most this long. */
   transactionMaxMs: number;
+  /** A leader with CDRs waiting and no commit or ack for this long stands down (progress-watchdog.ts). */
+  progressTimeoutMs: number;
   failpoint?: Failpoint | undefined;
 }
 
@@ -61,6 +64,9 @@ export class Bridge {
   private readonly failpoints: Failpoints;
   private durabilityChecked = false;
   private readonly redisDataLoss: RedisDataLoss;
+  /** An outage outlives a term as leader (the watchdog may make it stand down): said once, ended once. */
+  private failing: FailedSide | undefined;
+  private failedAt = 0;
 
   constructor(
     private readonly parts: BridgeParts,
@@ -68,7 +74,12 @@ export class Bridge {
     private readonly log: Logger,
     private readonly observer: BridgeObserver = silentObserver,
   ) {
-    this.leadership = new Leadership(parts.lease, log, () => observer.role('standby'));
+    const watchdog = new ProgressWatchdog(settings.progressTimeoutMs, () => parts.list.waiting());
+    this.leadership = new Leadership(parts.lease, log, () => observer.role('standby'), watchdog, (standDown) => {
+      // A standby from this instant, though what it had in flight may take a while to fail.
+      observer.role('standby');
+      observer.stoodDown(standDown);
+    });
     this.failpoints = new Failpoints(settings.failpoint, log);
     this.redisDataLoss = new RedisDataLoss(log, observer);
   }
@@ -129,18 +140,16 @@ export class Bridge {
    * flight from what Kafka has committed — and go on.
    */
   private async lead(): Promise<void> {
-    let failing: FailedSide | undefined;
-    let failedAt = 0;
     for (let attempt = 0; ; attempt++) {
       try {
         await this.resync();
         // A resync proves Kafka works, not Redis: a replica answers its reads and refuses the
         // take. The end of a Redis condition is said by the condition watch instead.
-        if (failing !== undefined && failing !== 'redis') {
+        if (this.failing !== undefined && this.failing !== 'redis') {
           this.log.info({ attempts: attempt + 1 }, 'kafka is back: what was in flight is settled, taking again');
-          failing = undefined;
+          this.failing = undefined;
         }
-        if (failing === undefined) attempt = 0;
+        if (this.failing === undefined) attempt = 0;
         this.observer.kafkaUp(true);
         await this.stream();
         return;
@@ -148,17 +157,17 @@ export class Bridge {
         if (err instanceof NotLeaderError) throw err;
         const side = failedSide(err);
         // Redis failures a minute apart are two outages, each said once.
-        if (failing === 'redis' && Date.now() - failedAt > 60_000) {
-          failing = undefined;
+        if (this.failing === 'redis' && Date.now() - this.failedAt > 60_000) {
+          this.failing = undefined;
           attempt = 0;
         }
-        if (failing !== side) {
+        if (this.failing !== side) {
           // Either way the same road back; the words tell the operator which side failed.
           const what = { kafka: err instanceof PublishError ? 'kafka publish failed' : 'kafka request failed', encoding: 'encoding failed', redis: 'redis command failed' }[side];
           this.log.warn({ err: (err as Error).message }, `${what}: taking nothing new; once it works again, what is in flight is settled from what Kafka committed`);
         }
-        failing = side;
-        failedAt = Date.now();
+        this.failing = side;
+        this.failedAt = Date.now();
         // Only Kafka's failures are Kafka's: Redis's show as Redis (the connection and the
         // condition watch speak for it in cdr_bridge_redis_up and /readyz).
         if (side === 'kafka') this.observer.kafkaUp(false);
@@ -337,6 +346,7 @@ export class Bridge {
     const started = Date.now();
     await this.parts.sink.commit({ listId: last.listId, seq: last.seq });
     this.failpoints.reach('crash-after-commit');
+    this.leadership.watchdog.progressed();
     const done = Date.now();
     for (const batch of txn) this.observer.published(batch.messages.length, done - started, done - batch.takenAt);
     this.observer.committed();
@@ -366,6 +376,7 @@ export class Bridge {
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await this.parts.list.ack(last.listId, last.seq, refused);
+        this.leadership.watchdog.progressed();
         if (result.deadLettered > 0) {
           this.observer.deadLettered(result.deadLettered);
           this.log.warn({ count: result.deadLettered, first: refused[0]?.reason }, 'dead-lettered undecodable CDRs');

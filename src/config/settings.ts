@@ -120,6 +120,7 @@ export const SETTINGS = {
   deadLetterKey: { env: 'CDR_DEADLETTER_KEY', flag: 'deadletter-key', parse: text, describe: 'list of CDRs that could not be decoded, with reasons (default <source>:deadletter)' },
   leaseKey: { env: 'CDR_LEASE_KEY', flag: 'lease-key', parse: text, describe: 'key of the leader lease (default <source>:lease)' },
   leaseTtlMs: { env: 'LEASE_TTL_MS', flag: 'lease-ttl-ms', fallback: '10000', parse: integer(1000, 600000), describe: 'how long the leader lease lives without renewal; a standby takes over within this' },
+  progressTimeoutMs: { env: 'PROGRESS_TIMEOUT_MS', flag: 'progress-timeout-ms', parse: integer(1000, 3_600_000), describe: 'a leader with CDRs waiting that commits and acks nothing for this long stands down (stops renewing its lease) so a standby can try, and stays out of the race this long; at least LEASE_TTL_MS (default 3 × LEASE_TTL_MS)' },
   kafkaBrokers: { env: 'KAFKA_BROKERS', flag: 'kafka-brokers', fallback: '127.0.0.1:9092', parse: hostPortList, describe: 'comma-separated bootstrap brokers' },
   kafkaSaslMechanism: { env: 'KAFKA_SASL_MECHANISM', flag: 'kafka-sasl-mechanism', parse: optional(oneOf('plain', 'scram-sha-256', 'scram-sha-512')), describe: 'authenticate to the brokers with SASL: plain, scram-sha-256 or scram-sha-512 (unset: no SASL); needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD' },
   kafkaSaslUsername: { env: 'KAFKA_SASL_USERNAME', flag: 'kafka-sasl-username', parse: optionalText, describe: 'SASL user name for the brokers' },

@@ -2,6 +2,7 @@
 // Redis and Kafka reachable? Fed by the observer calls; read by GET /readyz.
 
 import type { Role } from '../bridge/observer';
+import type { StandDown } from '../bridge/progress-watchdog';
 
 export interface Readiness {
   ready: boolean;
@@ -10,6 +11,8 @@ export interface Readiness {
   kafka: boolean;
   /** Present while Redis refuses the bridge's commands: which condition, and what to do. */
   redisConditions?: { condition: string; action: string }[];
+  /** Present while standing by after the progress watchdog made this bridge stand down. */
+  stoodDown?: StandDown;
 }
 
 export class ReadinessState {
@@ -21,6 +24,7 @@ export class ReadinessState {
   private kafkaProbed = true;
   /** Conditions in force (READONLY, BUSY, …) and what to do about each, oldest first. */
   private readonly redisConditions = new Map<string, string>();
+  private standDown: StandDown | undefined;
 
   get role(): Role {
     return this.currentRole;
@@ -31,6 +35,11 @@ export class ReadinessState {
     // A standby publishes nothing, so a publish failure from its time as leader says nothing
     // about Kafka now; the probe speaks for it from here on.
     if (role === 'standby') this.kafkaSeen = true;
+    if (role === 'leader') this.standDown = undefined;
+  }
+
+  setStoodDown(standDown: StandDown): void {
+    this.standDown = standDown;
   }
 
   setRedis(up: boolean): void {
@@ -65,6 +74,6 @@ export class ReadinessState {
     const redis = this.redisUp;
     const ready = (role === 'leader' || role === 'standby') && redis && kafka;
     const conditions = [...this.redisConditions].map(([condition, action]) => ({ condition, action }));
-    return { ready, role, redis, kafka, ...(conditions.length > 0 && { redisConditions: conditions }) };
+    return { ready, role, redis, kafka, ...(conditions.length > 0 && { redisConditions: conditions }), ...(this.standDown && { stoodDown: this.standDown }) };
   }
 }

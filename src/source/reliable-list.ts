@@ -210,6 +210,16 @@ export class ReliableList {
     return this.redis.llen(this.keys.processing);
   }
 
+  /** What the pipeline still has to carry (the progress watchdog's question): one pipelined round trip. */
+  async waiting(): Promise<{ source: number; landing: number; processing: number }> {
+    const [source, landing, processing] = await Promise.all([
+      this.redis.llen(this.keys.source),
+      this.redis.llen(this.companions.landing),
+      this.redis.llen(this.keys.processing),
+    ]);
+    return { source, landing, processing };
+  }
+
   /**
    * The lists' lengths, and how long the oldest batch has been in flight by Redis's clock (from
    * its batch record; null when nothing is). One pipelined round trip.
