@@ -24,6 +24,7 @@ import { Leader } from './leader';
 import { Leadership } from './leadership';
 import { silentObserver, type BridgeObserver } from './observer';
 import { ProgressWatchdog } from './progress-watchdog';
+import { RedisDataLoss } from './redis-data-loss';
 import { Settlement } from './settlement';
 import { TransactionBoundary } from './transaction-boundary';
 import { TransactionWriter } from './transaction-writer';
@@ -69,9 +70,10 @@ export function composeLeader(parts: BridgeParts, settings: BridgeSettings, log:
   });
   const progressed = (): void => watchdog.progressed();
   const leader = new Leader(leadership, parts, observer, log, stopSignal);
-  const encoding = new BatchEncoding(settings, parts.framer, parts.encodeThread);
+  const redisDataLoss = new RedisDataLoss(log, observer);
+  const encoding = new BatchEncoding(settings, parts.framer, parts.encodeThread, (batch) => redisDataLoss.saw(batch));
   const writer = new TransactionWriter(parts, new TransactionBoundary(settings), new Failpoints(settings.failpoint, log), observer, log, progressed);
-  const settlement = new Settlement(parts, encoding, writer, observer, log, stopSignal, progressed);
+  const settlement = new Settlement(parts, encoding, writer, observer, log, stopSignal, progressed, redisDataLoss);
   return { leader, settlement, writer, encoding };
 }
 

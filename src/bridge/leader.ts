@@ -3,10 +3,11 @@
 // outcome (a Redis reply lost, a send or commit failed) takes the one road back — drop the
 // producer, back off, settle from what Kafka committed, go on. Deposed, it stands by again.
 
-import { EncodeThreadError, FencedError, NotLeaderError, PublishError } from '../errors';
+import { EncodeThreadError, FencedError, NotLeaderError, PublishError, TakeUncertainError } from '../errors';
 import type { Logger } from '../log';
 import type { KafkaSink } from '../sink/kafka-sink';
 import type { Lease } from '../source/lease';
+import { isRedisFailure } from '../source/redis-condition';
 import { backoffMs, pause } from './backoff';
 import type { Leadership } from './leadership';
 import type { BridgeObserver } from './observer';
@@ -19,7 +20,8 @@ export interface Term {
 
 export class Leader {
   /** An outage outlives a term as leader (the watchdog may make it stand down): said once, ended once. */
-  private failing = false;
+  private failing: FailedSide | undefined;
+  private failedAt = 0;
 
   constructor(
     private readonly leadership: Leadership,
@@ -70,22 +72,35 @@ export class Leader {
     for (let attempt = 0; ; attempt++) {
       try {
         await term.settle();
-        if (this.failing) this.log.info({ attempts: attempt + 1 }, 'kafka is back: what was in flight is settled, taking again');
-        this.failing = false;
-        attempt = 0;
+        // A settlement proves Kafka works, not Redis: a replica answers its reads and refuses the
+        // take. The end of a Redis condition is said by the condition watch instead.
+        if (this.failing !== undefined && this.failing !== 'redis') {
+          this.log.info({ attempts: attempt + 1 }, 'kafka is back: what was in flight is settled, taking again');
+          this.failing = undefined;
+        }
+        if (this.failing === undefined) attempt = 0;
         this.observer.kafkaUp(true);
         await term.stream();
         return;
       } catch (err) {
         if (err instanceof NotLeaderError) throw err;
-        if (!this.failing) {
+        const side = failedSide(err);
+        // Redis failures a minute apart are two outages, each said once.
+        if (this.failing === 'redis' && Date.now() - this.failedAt > 60_000) {
+          this.failing = undefined;
+          attempt = 0;
+        }
+        if (this.failing !== side) {
           // Either way the same road back; the words tell the operator which side failed.
-          const what = err instanceof PublishError ? 'kafka publish failed' : err instanceof EncodeThreadError ? 'encoding failed' : 'redis command failed';
+          const what = { kafka: err instanceof PublishError ? 'kafka publish failed' : 'kafka request failed', encoding: 'encoding failed', redis: 'redis command failed' }[side];
           this.log.warn({ err: (err as Error).message }, `${what}: taking nothing new; once it works again, what is in flight is settled from what Kafka committed`);
         }
-        this.failing = true;
-        this.observer.kafkaUp(false);
-        this.observer.retried('publish');
+        this.failing = side;
+        this.failedAt = Date.now();
+        // Only Kafka's failures are Kafka's: Redis's show as Redis (the connection and the
+        // condition watch speak for it in cdr_bridge_redis_up and /readyz).
+        if (side === 'kafka') this.observer.kafkaUp(false);
+        this.observer.retried(side === 'redis' ? 'take' : 'publish');
         await this.parts.sink.reset();
         await pause(backoffMs(attempt, 200, 10000), this.stopSignal);
         if (this.stopping) {
@@ -113,4 +128,13 @@ export class Leader {
       await this.leadership.release().catch(() => undefined);
     }
   }
+}
+
+type FailedSide = 'kafka' | 'redis' | 'encoding';
+
+/** Which side an uncertain outcome came from; anything not Redis's nor the encoder's is Kafka's. */
+function failedSide(err: unknown): FailedSide {
+  if (err instanceof EncodeThreadError) return 'encoding';
+  if (err instanceof TakeUncertainError || isRedisFailure(err)) return 'redis';
+  return 'kafka';
 }

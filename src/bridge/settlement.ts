@@ -11,6 +11,7 @@ import type { Batch, BatchRefusal, ReliableList } from '../source/reliable-list'
 import { backoffMs, pause } from './backoff';
 import type { BatchEncoding, Taken } from './batch-encoding';
 import type { BridgeObserver } from './observer';
+import type { RedisDataLoss } from './redis-data-loss';
 import type { TransactionWriter } from './transaction-writer';
 
 /** What settling the processing list did, in CDRs. */
@@ -32,7 +33,7 @@ export interface Unsettled {
 
 export interface SettlementParts {
   sink: Pick<KafkaSink, 'connect' | 'init' | 'committedProgress'>;
-  list: Pick<ReliableList, 'adoptUnrecorded' | 'inFlight' | 'ack' | 'session'>;
+  list: Pick<ReliableList, 'adoptUnrecorded' | 'inFlight' | 'ack' | 'session' | 'listId'>;
   lease: Pick<Lease, 'isHeld'>;
 }
 
@@ -48,6 +49,7 @@ export class Settlement {
     private readonly stopSignal: AbortSignal,
     /** An ack is progress (the watchdog's word). */
     private readonly progressed: () => void,
+    private readonly redisDataLoss: RedisDataLoss,
   ) {}
 
   /**
@@ -62,6 +64,7 @@ export class Settlement {
     this.durabilityChecked = true;
     await sink.init();
     const position = await sink.committedProgress();
+    this.redisDataLoss.check(position, await list.listId());
     const adopted = await list.adoptUnrecorded();
     if (adopted > 0) this.log.warn({ count: adopted }, 'items in the processing list had no batch record (left by an older version?): put back on the source list to be taken again');
     const session = list.session;

@@ -9,6 +9,7 @@ import { OperationError } from '../errors';
 import type { Logger } from '../log';
 import { connectRedis, type RedisSettings } from '../source/redis-connection';
 import { redisTarget } from '../source/redis-endpoint';
+import { conditionOf, conditionText } from '../source/redis-condition';
 
 /** A connected Redis client, or an OperationError naming the Redis that could not be reached. */
 export async function openRedis(config: RedisSettings, name: string, log: Logger): Promise<Redis> {
@@ -32,6 +33,11 @@ export async function openRedis(config: RedisSettings, name: string, log: Logger
 
 export function redisUnreachable(config: Pick<RedisSettings, 'redisUrl' | 'redisSentinels' | 'redisSentinelName'>, err: unknown): OperationError {
   const at = config.redisSentinels !== undefined ? redisTarget(config) : redactUrl(config.redisUrl);
+  // A Redis that answers with a refusal (WRONGPASS, BUSY, LOADING, …) is named for it, with what to do.
+  const condition = conditionOf(err);
+  if (condition !== undefined && condition !== 'unreachable') {
+    return new OperationError(`REDIS_${condition}`, `Redis at ${at} refuses: ${messageOf(err)} — ${conditionText(condition).action}`);
+  }
   return new OperationError('REDIS_UNREACHABLE', `cannot reach Redis at ${at}: ${messageOf(err)}`);
 }
 

@@ -14,6 +14,8 @@ import { BridgeMetrics } from '../../ops/metrics';
 import type { BridgeObserver } from '../../bridge/observer';
 import { Lease } from '../../source/lease';
 import { connectRedis } from '../../source/redis-connection';
+import { conditionText, REDIS_CONDITIONS } from '../../source/redis-condition';
+import { RedisConditionWatch } from '../../source/redis-condition-watch';
 import { ReliableList } from '../../source/reliable-list';
 import { configOf, withSettings } from '../options';
 import { pause, backoffMs, untilSuccess } from '../../bridge/backoff';
@@ -34,10 +36,16 @@ export function runCommand(): Command {
       const log = createLogger(config.logLevel);
       log.info({ config: describeConfig(config) }, 'starting cdr-bridge');
 
-      const metrics = new BridgeMetrics({ listLengths: () => list.lengths(), redisMemoryRatio: async () => (await readRedisMemory(redis)).ratio });
+      const metrics = new BridgeMetrics({ listLengths: () => list.lengths(), redisMemoryRatio: async () => (await readRedisMemory(redis)).ratio, redisConditions: REDIS_CONDITIONS });
+      // What Redis refuses (READONLY, BUSY, …) is logged once per condition, counted, and keeps /readyz at 503.
+      const conditions = new RedisConditionWatch(log, {
+        changed: (condition, active) => metrics.redisCondition(condition, active, conditionText(condition).action),
+        refused: (condition) => metrics.redisRefused(condition),
+      });
+      conditions.watchCommands();
       // The main connection speaks for Redis in readiness; the blocking one reaches the same server.
-      const redis = connectRedis(config, 'cdr-bridge', log, { onState: (up) => metrics.redisUp(up) });
-      const blocking = connectRedis(config, 'cdr-bridge-take', log);
+      const redis = connectRedis(config, 'cdr-bridge', log, { onState: (up) => metrics.redisUp(up), conditions });
+      const blocking = connectRedis(config, 'cdr-bridge-take', log, { conditions });
       const list = new ReliableList(redis, blocking, {
         source: config.sourceKey,
         processing: config.processingKey,
@@ -102,6 +110,7 @@ export function runCommand(): Command {
         await encodeThread?.close();
         redis.disconnect();
         blocking.disconnect();
+        conditions.close();
         if (deadline) clearTimeout(deadline);
       }
       log.info('stopped cleanly');

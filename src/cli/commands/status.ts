@@ -11,6 +11,7 @@ import { lastStandDown, type StandDownRecord } from '../../bridge/progress-watch
 import { parseInfo } from '../../source/redis-info';
 import { describeMemory, readRedisMemory, type RedisMemory } from '../../source/redis-memory';
 import { companionKeys, oldestInFlightMs } from '../../source/reliable-list';
+import { conditionNow, conditionText, type RedisCondition } from '../../source/redis-condition';
 import { durability } from '../../sink/topics';
 import { kafkaUnreachable, openRedis, redisUnreachable } from '../connections';
 import { configOf, KAFKA_SETTINGS, REDIS_SETTINGS, withSettings } from '../options';
@@ -26,6 +27,8 @@ export interface Status {
   standDown: StandDownRecord | null;
   /** Used memory against maxmemory (null when INFO is refused). */
   memory: (RedisMemory & { text: string }) | null;
+  /** A condition that makes this Redis refuse writes now (why no bridge may be leading), or null. */
+  redis: { condition: RedisCondition; found: string; action: string } | null;
   topic: { name: string; partitions: { partition: number; low: string; high: string }[]; /** End minus start offsets: the records plus one transaction marker per partition per commit. */
     offsets: number; replicationFactor: number; minInsyncReplicas: number; warning?: string } | { name: string; error: string };
   /** The last doctor result (of `cdr-bridge doctor` or of a `run` at start), if any. */
@@ -43,7 +46,7 @@ export function statusCommand(): Command {
       let status: Status;
       let kafkaDown: unknown;
       try {
-        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor, memory, replication, standDown] = await Promise.all([
+        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor, memory, replication, condition, standDown] = await Promise.all([
           redis.llen(config.sourceKey),
           redis.llen(config.processingKey),
           redis.llen(config.deadLetterKey),
@@ -55,6 +58,8 @@ export function statusCommand(): Command {
           lastReport(redis, config),
           readRedisMemory(redis).catch(() => null),
           redis.info('replication').then(parseInfo, () => ({} as Record<string, string>)),
+          // A refused INFO or CONFIG (an ACL without them) costs only this row.
+          conditionNow(redis).catch(() => undefined),
           lastStandDown(redis, config.leaseKey),
         ]).catch((err: unknown) => {
           throw redisUnreachable(config, err);
@@ -66,6 +71,7 @@ export function statusCommand(): Command {
           lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null, noLeaderReason: holder ? null : noLeaderReason(memory, replication.role) },
           standDown: standDown ?? null,
           memory: memory && { ...memory, text: describeMemory(memory) },
+          redis: condition ? { ...condition, action: conditionText(condition.condition).action } : null,
           doctor: doctor ? doctorSummary(doctorKey(config), doctor) : null,
           topic: await topicStatus(config, log).catch((err: unknown) => {
             kafkaDown = err;
@@ -138,6 +144,7 @@ function formatStatus(s: Status): string {
     const d = s.standDown;
     rows.push(['stood down', `${d.host} pid ${d.pid}`, `at ${new Date(d.at).toISOString()}: ${d.reason}`]);
   }
+  if (s.redis !== null) rows.push(['redis', s.redis.condition, `${s.redis.found}: writes are refused — ${s.redis.action}`]);
   if (s.memory) rows.push(['memory', 'redis', `${s.memory.text}${s.memory.refusesWrites ? ': full, Redis refuses writes (the dialler\'s pushes fail)' : ''}`]);
   if ('error' in s.topic) rows.push(['topic', s.topic.name, s.topic.error]);
   else {
