@@ -11,6 +11,8 @@ export interface KafkaSecuritySettings {
   kafkaSaslPassword: string | undefined;
   kafkaSsl: boolean;
   kafkaSslCaFile: string | undefined;
+  kafkaSslCertFile?: string | undefined;
+  kafkaSslKeyFile?: string | undefined;
 }
 
 export interface SaslLogin {
@@ -32,11 +34,18 @@ export function sslCa(settings: KafkaSecuritySettings): Buffer[] | undefined {
   return settings.kafkaSslCaFile !== undefined ? [readFileSync(settings.kafkaSslCaFile)] : undefined;
 }
 
+/** With KAFKA_SSL: the client certificate and key (mutual TLS), when KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE name them. */
+export function sslClientCertificate(settings: KafkaSecuritySettings): { cert: Buffer; key: Buffer } | undefined {
+  if (settings.kafkaSslCertFile === undefined || settings.kafkaSslKeyFile === undefined) return undefined;
+  return { cert: readFileSync(settings.kafkaSslCertFile), key: readFileSync(settings.kafkaSslKeyFile) };
+}
+
 export function kafkaSecurity(settings: KafkaSecuritySettings): Pick<KafkaConfig, 'ssl' | 'sasl'> {
   const out: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
   if (settings.kafkaSsl) {
     const ca = sslCa(settings);
-    out.ssl = ca ? { ca } : true;
+    const client = sslClientCertificate(settings);
+    out.ssl = ca || client ? { ...(ca ? { ca } : {}), ...client } : true;
   }
   const login = saslLogin(settings);
   if (login) out.sasl = login as SASLOptions;

@@ -8,7 +8,7 @@
 import { isIP } from 'node:net';
 import type { Producer as PltProducer } from '@platformatic/kafka';
 import type { Logger } from '../log';
-import { saslLogin, sslCa, type KafkaSecuritySettings } from './kafka-security';
+import { saslLogin, sslCa, sslClientCertificate, type KafkaSecuritySettings } from './kafka-security';
 import { javaCompatiblePartitioner } from './murmur2';
 import { loadPlatformatic } from './platformatic';
 
@@ -102,7 +102,7 @@ function logConnections(producer: RecordProducer, log: Logger): void {
 }
 
 interface Security {
-  tls?: { ca?: Buffer[] };
+  tls?: { ca?: Buffer[]; cert?: Buffer; key?: Buffer };
   tlsServerName?: boolean;
   sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
 }
@@ -112,7 +112,7 @@ export function connectionSecurity(settings: KafkaSecuritySettings & { kafkaBrok
   const out: Security = {};
   if (settings.kafkaSsl) {
     const ca = sslCa(settings);
-    out.tls = ca ? { ca } : {};
+    out.tls = { ...(ca ? { ca } : {}), ...sslClientCertificate(settings) };
     // SNI with the broker's host name, as kafkajs and the Java client send it (managed Kafka
     // routes on it); never for an IP address, which TLS does not allow as a server name.
     out.tlsServerName = settings.kafkaBrokers.every((b) => isIP(b.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')) === 0);

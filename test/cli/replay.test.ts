@@ -182,7 +182,7 @@ describe('cdr-bridge replay', () => {
     const good = takeSynthetic(4, { seed: 28 });
     await pushAll(s.redis, s.source, good);
     // The bridge commits its first transaction, then dies (SIGKILL) before acking it in Redis.
-    const bridge = BridgeProcess.run(s.env({ CDR_BRIDGE_FAILPOINT: 'crash-after-commit' }));
+    const bridge = BridgeProcess.run(s.env({ CDR_BRIDGE_FAILPOINT: 'crash-after-commit', CDR_BRIDGE_TEST_FAILPOINTS: 'true' }));
     const exit = await bridge.exited;
     assert.equal(exit.signal, 'SIGKILL', bridge.stderr.slice(-2000));
     assert.equal((await s.records()).length, 4, 'the transaction was committed');

@@ -193,7 +193,7 @@ describe('exactly once on a three-broker cluster', () => {
     const env = s.env();
     // Test-only failpoint (issue 9): after the lease check, before the first produce request
     // of a batch, the bridge logs "failpoint stop-before-send" and SIGSTOPs itself.
-    const zombie = await leaderAndStandby(s, env, true, { CDR_BRIDGE_FAILPOINT: 'stop-before-send' });
+    const zombie = await leaderAndStandby(s, env, true, { CDR_BRIDGE_FAILPOINT: 'stop-before-send', CDR_BRIDGE_TEST_FAILPOINTS: 'true' });
     const d = dialler(s, 2000, 100, 904);
     try {
       await zombie.waitForOutput('failpoint stop-before-send', 30_000);

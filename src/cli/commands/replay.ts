@@ -20,7 +20,7 @@ import { InFlight } from '../../source/in-flight';
 import { Lease, type LeaseHolder } from '../../source/lease';
 import { ReliableList } from '../../source/reliable-list';
 import { kafkaUnreachable, openRedis } from '../connections';
-import { configOf, withSettings } from '../options';
+import { configOf, namedRedis, withSettings } from '../options';
 import { Progress } from '../progress';
 import { formatTable } from '../table';
 
@@ -50,7 +50,8 @@ export function replayCommand(): Command {
     .option('--json', 'print JSON for scripts')
     .option('--no-progress', 'no progress bar')
     .action(async (opts: ReplayOptions, cmd: Command) => {
-      const config = configOf(cmd);
+      // Listing reads; --requeue and --publish change Redis, so they need it named as `dlq` does.
+      const config = configOf(cmd, opts.requeue || opts.publish ? namedRedis(`replay ${opts.requeue ? '--requeue' : '--publish'} moves CDRs out of the processing list`) : undefined);
       const log = createLogger('error');
       const redis = await openRedis(config, 'cdr-bridge-replay', log);
       try {
@@ -133,8 +134,8 @@ async function settleInFlight(inFlight: InFlight, redis: Redis, config: Config, 
   const { leader, settlement, writer } = composeLeader({ list, lease, sink, framer }, { ...config, failpoint: undefined }, log, silentObserver, new AbortController().signal);
   let moved = 0;
   try {
-    await sink.connect().catch((err: unknown) => {
-      throw kafkaUnreachable(config, err);
+    await sink.connect().catch(async (err: unknown) => {
+      throw await kafkaUnreachable(config, err);
     });
     // Leads once, settling the processing list as a new leader would, and hands the lease back.
     const settled = await leader.leadOnce(opts.force === true, async () => {

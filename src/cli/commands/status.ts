@@ -2,6 +2,8 @@
 // has been in flight, who leads, the topic's partitions and end offsets, and the last doctor result.
 
 import { Command } from 'commander';
+import { provenanceOf, type Provenance } from '../../config/config';
+import { describeUnknown } from '../../config/unknown-names';
 import { createLogger } from '../../log';
 import { kafkaClient } from '../../sink/kafka-sink';
 import type { CheckResult } from '../../check';
@@ -31,6 +33,8 @@ export interface Status {
   redis: { condition: RedisCondition; found: string; action: string } | null;
   topic: { name: string; partitions: { partition: number; low: string; high: string }[]; /** End minus start offsets: the records plus one transaction marker per partition per commit. */
     offsets: number; replicationFactor: number; minInsyncReplicas: number; warning?: string } | { name: string; error: string };
+  /** Where this command's settings came from: the .env file read (null: none), per setting given, and names that are no setting. */
+  config: Provenance;
   /** The last doctor result (of `cdr-bridge doctor` or of a `run` at start), if any. */
   doctor: { key: string; at: number; by: DoctorReport['by']; host: string; ok: number; warn: number; fail: number; notOk: CheckResult[] } | null;
 }
@@ -40,7 +44,8 @@ export function statusCommand(): Command {
     .description('show list lengths, the oldest item in flight, the leader, and the topic\'s offsets')
     .option('--json', 'print JSON for scripts')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const config = configOf(cmd);
+      // Names that are no setting are shown in the status itself, not also on stderr.
+      const config = configOf(cmd, undefined, 'caller');
       const log = createLogger('error');
       const redis = await openRedis(config, 'cdr-bridge-status', log);
       let status: Status;
@@ -65,6 +70,7 @@ export function statusCommand(): Command {
           throw redisUnreachable(config, err);
         });
         status = {
+          config: provenanceOf(config),
           source: { key: config.sourceKey, length: source + landing },
           processing: { key: config.processingKey, length: processing, ...oldestInFlight(processing, oldest, serverTime) },
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
@@ -83,7 +89,7 @@ export function statusCommand(): Command {
       }
       process.stdout.write(opts.json ? `${JSON.stringify(status)}\n` : formatStatus(status));
       // The Redis side is printed all the same: it is what an operator needs during a Kafka outage.
-      if (kafkaDown !== undefined) throw kafkaUnreachable(config, kafkaDown);
+      if (kafkaDown !== undefined) throw await kafkaUnreachable(config, kafkaDown);
     });
 }
 
@@ -134,7 +140,10 @@ function doctorSummary(key: string, r: DoctorReport): NonNullable<Status['doctor
 
 function formatStatus(s: Status): string {
   const age = (ms: number | null): string => (ms === null ? '-' : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
+  const given = Object.entries(s.config.from).map(([name, where]) => `${name} from ${where}`).join(', ');
   const rows: [string, string, string][] = [
+    ['config', s.config.envFile ?? 'no .env file read', given === '' ? 'every setting at its default' : given],
+    ...s.config.unknown.map((u): [string, string, string] => ['', '  warning', describeUnknown(u)]),
     ['source', s.source.key, String(s.source.length)],
     ['processing', s.processing.key, `${s.processing.length} (oldest in flight: ${age(s.processing.oldestAgeMs)})`],
     ['dead letters', s.deadLetter.key, String(s.deadLetter.length)],

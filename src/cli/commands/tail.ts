@@ -39,7 +39,7 @@ export function tailCommand(): Command {
         await consumer.connect();
       } catch (err) {
         await consumer.disconnect().catch(() => undefined);
-        throw kafkaUnreachable(config, err);
+        throw await kafkaUnreachable(config, err);
       }
       try {
         await consumer.subscribe({ topic: config.kafkaTopic, fromBeginning: Boolean(opts.fromBeginning) });
