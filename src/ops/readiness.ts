@@ -9,10 +9,10 @@ export interface Readiness {
   role: Role;
   redis: boolean;
   kafka: boolean;
-  /** Present while Redis refuses the bridge's commands: which condition, and what to do. */
-  redisConditions?: { condition: string; action: string }[];
   /** Present while standing by after the progress watchdog made this bridge stand down. */
   stoodDown?: StandDown;
+  /** Present while Redis refuses the bridge's commands: which condition, and what to do. */
+  redisConditions?: { condition: string; action: string }[];
 }
 
 export class ReadinessState {
@@ -22,9 +22,9 @@ export class ReadinessState {
   private kafkaSeen = false;
   /** What the periodic probe saw; true when there is no probe, so it never blocks on its own. */
   private kafkaProbed = true;
+  private standDown: StandDown | undefined;
   /** Conditions in force (READONLY, BUSY, …) and what to do about each, oldest first. */
   private readonly redisConditions = new Map<string, string>();
-  private standDown: StandDown | undefined;
 
   get role(): Role {
     return this.currentRole;
@@ -74,6 +74,6 @@ export class ReadinessState {
     const redis = this.redisUp;
     const ready = (role === 'leader' || role === 'standby') && redis && kafka;
     const conditions = [...this.redisConditions].map(([condition, action]) => ({ condition, action }));
-    return { ready, role, redis, kafka, ...(conditions.length > 0 && { redisConditions: conditions }), ...(this.standDown && { stoodDown: this.standDown }) };
+    return { ready, role, redis, kafka, ...(this.standDown && { stoodDown: this.standDown }), ...(conditions.length > 0 && { redisConditions: conditions }) };
   }
 }

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { BridgeProcess, leaseHolderPid, runCli, type LogLine } from '../support/bridge-process';
 import { cdrsOnKeys } from '../support/dialler';
 import { endpointsOf, httpGet, scrapeSample } from '../support/ops-endpoints';
+import { runKafkaJava, topicSegments } from '../support/kafka-java';
 import { OwnStack } from '../support/own-stack';
 import { assertAllDelivered, assertOrderPerKey, Scenario } from '../support/scenario';
 import { pushAll, waitFor } from '../support/services';
@@ -107,6 +108,14 @@ describe('progress watchdog (own stack: the broker is frozen on purpose)', () =>
       const records = await readTopicUntil(stack.kafka(), s.topic, all.length);
       const copies = assertAllDelivered(all, records);
       const doubled = records.filter((r) => copies.get(r.cdr.cdr_id)! > 1).map((r) => `${r.partition}/${r.offset}`);
+      if (doubled.length > 0) {
+        // What the broker stored (producer ids, epochs, markers): whether a reader or a writer doubled them.
+        const dump = await runKafkaJava('org.apache.kafka.tools.DumpLogSegments', ['--files', topicSegments(stack.env.STACK_DATA_DIR!, s.topic).map((g) => g.file).join(',')]);
+        writeFileSync(path.join(tmpdir(), `progress-watchdog-${process.pid}-segments.txt`), dump.stdout);
+        // And Kafka's own read_committed reader, beside the tests' kafkajs one.
+        const java = await runKafkaJava('org.apache.kafka.tools.consumer.ConsoleConsumer', ['--bootstrap-server', stack.kafkaBrokers, '--topic', s.topic, '--from-beginning', '--timeout-ms', '20000', '--isolation-level', 'read_committed', '--formatter-property', 'print.partition=true', '--formatter-property', 'print.offset=true', '--formatter-property', 'print.value=false']);
+        writeFileSync(path.join(tmpdir(), `progress-watchdog-${process.pid}-java-read.txt`), java.stdout);
+      }
       assert.equal(records.length, all.length, `exactly once (${records.length - copies.size} extra copies, at partition/offset ${doubled.slice(0, 20).join(' ')}; logs in ${tmpdir()}/progress-watchdog-${process.pid}-*.log)`);
       const keys = assertOrderPerKey(records);
       assert.equal(keys, 100, "50 keys from each of the two pushes");

@@ -51,7 +51,7 @@ export function statusCommand(): Command {
       let status: Status;
       let kafkaDown: unknown;
       try {
-        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor, standDown, memory, replication, condition] = await Promise.all([
+        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor, memory, replication, condition, standDown] = await Promise.all([
           redis.llen(config.sourceKey),
           redis.llen(config.processingKey),
           redis.llen(config.deadLetterKey),
@@ -61,11 +61,11 @@ export function statusCommand(): Command {
           redis.time(),
           redis.llen(companionKeys(config.processingKey).landing),
           lastReport(redis, config),
-          lastStandDown(redis, config.leaseKey),
           readRedisMemory(redis).catch(() => null),
           redis.info('replication').then(parseInfo, () => ({} as Record<string, string>)),
           // A refused INFO or CONFIG (an ACL without them) costs only this row.
           conditionNow(redis).catch(() => undefined),
+          lastStandDown(redis, config.leaseKey),
         ]).catch((err: unknown) => {
           throw redisUnreachable(config, err);
         });
@@ -149,11 +149,11 @@ function formatStatus(s: Status): string {
     ['dead letters', s.deadLetter.key, String(s.deadLetter.length)],
     ['leader', s.lease.key, s.lease.holder ? `${s.lease.holder} pid ${s.lease.pid}, since ${new Date(s.lease.sinceMs ?? 0).toISOString()}, lease expires in ${age(s.lease.expiresInMs)}` : `none (no bridge is leading${s.lease.noLeaderReason ? `: ${s.lease.noLeaderReason}` : ''})`],
   ];
-  if (s.redis !== null) rows.push(['redis', s.redis.condition, `${s.redis.found}: writes are refused — ${s.redis.action}`]);
   if (s.standDown !== null) {
     const d = s.standDown;
     rows.push(['stood down', `${d.host} pid ${d.pid}`, `at ${new Date(d.at).toISOString()}: ${d.reason}`]);
   }
+  if (s.redis !== null) rows.push(['redis', s.redis.condition, `${s.redis.found}: writes are refused — ${s.redis.action}`]);
   if (s.memory) rows.push(['memory', 'redis', `${s.memory.text}${s.memory.refusesWrites ? ': full, Redis refuses writes (the dialler\'s pushes fail)' : ''}`]);
   if ('error' in s.topic) rows.push(['topic', s.topic.name, s.topic.error]);
   else {
