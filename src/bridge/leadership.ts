@@ -19,7 +19,7 @@ export class Leadership {
     private readonly log: Logger,
     private readonly onStandby: () => void,
     readonly watchdog: ProgressWatchdog,
-    private readonly onStandDown: (standDown: StandDown) => void,
+    private readonly onStandDown: (standDown: StandDown) => Promise<void>,
   ) {}
 
   /** How often a standby tries to take the lease: a dead leader is replaced within ttl + this. */
@@ -130,7 +130,10 @@ export class Leadership {
     this.watchdog.stoodDown(standDown);
     const { stalledMs, waiting } = standDown;
     this.log.warn({ lease: this.lease.key, stalledMs, waiting, progressTimeoutMs: this.watchdog.boundMs }, `${standDown.reason}: standing down so another bridge can lead; not trying for the lease again for ${this.watchdog.boundMs} ms`);
-    this.onStandDown(standDown);
+    // Before the lease goes: the producer of this term is dropped, so no send of it still queued in
+    // the client (waiting on a frozen broker or a silent path) goes out later, after the broker
+    // aborted its transaction on a timeout, where the next leader's commit would take it in too.
+    await this.onStandDown(standDown).catch(() => undefined);
     // Released rather than left to expire: a standby with a path this leader lacks starts now.
     await this.lease.release().catch(() => this.lease.drop());
     await rememberStandDown(this.lease.redis, this.lease.key, standDown);
