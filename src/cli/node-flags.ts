@@ -6,9 +6,5 @@
 // freed sooner: peak RSS ~20 MiB lower during a drain (163-169 against 163-188 MiB in four
 // interleaved pairs), which keeps a 2,000,000-CDR backlog under 200 MB, for 0.935x the drain
 // throughput (bench/compare.js --node-args).
-//
-// --disable-warning=TimeoutNegativeWarning: kafkajs (which reads the topic) arms its throttle
-// check with a negative delay when nothing is pending (requestQueue/index.js); Node 24 prints a
-// warning on stderr for that, between the JSON log lines, and clamps the delay to 1 ms as Node 20
-// did silently. kafkajs has had no release since 2023, so the one warning is switched off here.
-export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--disable-warning=TimeoutNegativeWarning'];
+
+export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];

@@ -12,6 +12,7 @@ import { BridgeProcess, runCli, waitForNewLeaseHolder } from '../support/bridge-
 import { settledDelivery, verifyTopic, type DeliveryReport } from '../support/delivery-check';
 import { cdrsOnKeys, SteadyDialler } from '../support/dialler';
 import { kafkaNode, OwnStack } from '../support/own-stack';
+import { PlainProducer } from '../support/plain-producer';
 import { scenarioFactory, type Scenario } from '../support/scenario';
 import { waitFor } from '../support/services';
 
@@ -122,8 +123,7 @@ describe('exactly once on a three-broker cluster', () => {
     const first = await leaderAndStandby(s, env, true);
     // Another writer (a second dialler's bridge, say): valid CDRs of its own, idempotent, fast
     // enough to push a crashed batch's first copy out of any read-back window by count.
-    const other = s.kafka.producer({ idempotent: true });
-    await other.connect();
+    const other = await PlainProducer.open(s.kafka);
     const framer = singleObjectFramer();
     const otherCdrs = cdrsOnKeys(77, 1000);
     let otherWritten = 0;
@@ -135,7 +135,7 @@ describe('exactly once on a three-broker cluster', () => {
           if (!r.ok) throw new Error('synthetic CDR did not decode');
           return { key: r.cdr.internal_call_ref, value: framer.encode(r.cdr), headers: { 'cdr-id': r.cdr.cdr_id } };
         });
-        await other.send({ topic: s.topic, acks: -1, messages });
+        await other.send(s.topic, messages);
         otherWritten += messages.length;
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -158,7 +158,7 @@ describe('exactly once on a three-broker cluster', () => {
     } finally {
       writing = false;
       await otherDone.catch(() => undefined);
-      await other.disconnect();
+      await other.close();
     }
   });
 

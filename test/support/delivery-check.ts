@@ -1,9 +1,9 @@
 // The independent verifier of the chaos and fault tests: reads the whole topic as a downstream
-// consumer would — committed records only (kafkajs reads read_committed) — and compares it with
+// consumer would — committed records only (read_committed, as src/sink/committed-records.ts reads) — and compares it with
 // the cdr_ids the dialler pushed: lost, duplicated, and per-key order against push order.
 // Records nobody in the list pushed (another producer's) are counted, not judged.
 
-import type { Kafka } from 'kafkajs';
+import type { KafkaClientSettings } from '../../src/sink/kafka-client';
 import { readTopic, type TopicRecord } from './topic';
 
 export interface DeliveryReport {
@@ -59,7 +59,7 @@ export function checkDelivery(pushedIds: readonly string[], records: readonly To
 }
 
 /** Reads the whole topic (read_committed) and checks it against the pushed cdr_ids. */
-export async function verifyTopic(kafka: Kafka, topic: string, pushedIds: readonly string[]): Promise<DeliveryReport> {
+export async function verifyTopic(kafka: KafkaClientSettings, topic: string, pushedIds: readonly string[]): Promise<DeliveryReport> {
   return checkDelivery(pushedIds, await readTopic(kafka, topic));
 }
 
@@ -68,7 +68,7 @@ export async function verifyTopic(kafka: Kafka, topic: string, pushedIds: readon
  * count (a late copy — a zombie's send, a resumed broker's append — lands by then or not within
  * the wait), and returns that report; at the timeout, the last report, whatever it says.
  */
-export async function settledDelivery(kafka: Kafka, topic: string, pushedIds: readonly string[], timeoutMs = 60_000): Promise<DeliveryReport> {
+export async function settledDelivery(kafka: KafkaClientSettings, topic: string, pushedIds: readonly string[], timeoutMs = 60_000): Promise<DeliveryReport> {
   const deadline = Date.now() + timeoutMs;
   let previous: DeliveryReport | undefined;
   for (;;) {

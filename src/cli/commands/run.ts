@@ -7,7 +7,9 @@ import { describeConfig } from '../../config/config';
 import { MessageFraming } from '../../bridge/message-framing';
 import { EncodeThread } from '../../codec/encode-pool';
 import { createLogger } from '../../log';
-import { KafkaSink, kafkaClient } from '../../sink/kafka-sink';
+import { openAdmin } from '../../sink/kafka-client';
+import { KafkaSink } from '../../sink/kafka-sink';
+import { brokerCount } from '../../sink/topic-admin';
 import { startHttpServer, type OpsHttpServer } from '../../ops/http-server';
 import { KafkaProbe } from '../../ops/kafka-probe';
 import { BridgeMetrics } from '../../ops/metrics';
@@ -48,10 +50,9 @@ export function runCommand(): Command {
       const encodeThread = config.encodeThread ? new EncodeThread(config, log) : undefined;
       const bridge = new Bridge({ list, lease, sink, framer, encodeThread }, config, log, metrics);
       // Its own client without retries: a probe should fail fast, the next one is 5 s away.
-      const probeAdmin = kafkaClient(config, log, { retry: { retries: 0 } }).admin();
+      const probeAdmin = await openAdmin(config, { retries: 0 });
       const probeKafka = async (): Promise<void> => {
-        await probeAdmin.connect();
-        await probeAdmin.describeCluster();
+        await brokerCount(probeAdmin);
       };
       const kafkaProbe = new KafkaProbe(probeKafka, (up) => metrics.kafkaProbed(up));
       let http: OpsHttpServer | undefined;
@@ -94,7 +95,7 @@ export function runCommand(): Command {
         await bridge.run();
       } finally {
         kafkaProbe.stop();
-        await probeAdmin.disconnect().catch(() => undefined);
+        await probeAdmin.close().catch(() => undefined);
         await http?.close();
         await sink.disconnect().catch(() => undefined);
         await encodeThread?.close();

@@ -3,7 +3,8 @@
 
 import { Command } from 'commander';
 import { createLogger } from '../../log';
-import { kafkaClient } from '../../sink/kafka-sink';
+import { withAdmin, type KafkaClientSettings } from '../../sink/kafka-client';
+import { brokerCount, partitionOffsets } from '../../sink/topic-admin';
 import type { CheckResult } from '../../check';
 import { doctorKey, lastReport, type DoctorReport } from '../../bridge/doctor';
 import { Lease } from '../../source/lease';
@@ -53,7 +54,7 @@ export function statusCommand(): Command {
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
           lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null },
           doctor: doctor ? doctorSummary(doctorKey(config), doctor) : null,
-          topic: await topicStatus(config, log).catch((err: unknown) => {
+          topic: await topicStatus(config).catch((err: unknown) => {
             kafkaDown = err;
             return { name: config.kafkaTopic, error: `unreachable: ${(err as Error).message}` };
           }),
@@ -73,26 +74,18 @@ function oldestInFlight(processing: number, oldest: string | null, serverTime: r
   return { oldestAgeMs, oldestTakenAtMs: oldestAgeMs === null || oldest === null ? null : Number(oldest.split(' ')[2]) };
 }
 
-async function topicStatus(config: Parameters<typeof kafkaClient>[0] & { kafkaTopic: string }, log: ReturnType<typeof createLogger>): Promise<Status['topic']> {
-  const kafka = kafkaClient(config, log, { retry: { retries: 2 } });
-  const admin = kafka.admin();
-  // Not reaching the broker rejects (the caller reports it); a topic it lacks is a status.
-  try {
-    await admin.connect();
-  } catch (err) {
-    await admin.disconnect().catch(() => undefined);
-    throw err;
-  }
-  try {
-    const offsets = await admin.fetchTopicOffsets(config.kafkaTopic);
-    const partitions = offsets.map((p) => ({ partition: p.partition, low: p.low, high: p.high })).sort((a, b) => a.partition - b.partition);
-    const durable = await durability(kafka, config.kafkaTopic);
-    return { name: config.kafkaTopic, partitions, offsets: partitions.reduce((a, p) => a + Number(BigInt(p.high) - BigInt(p.low)), 0), ...durable };
-  } catch (err) {
-    return { name: config.kafkaTopic, error: (err as Error).message };
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+async function topicStatus(config: KafkaClientSettings & { kafkaTopic: string }): Promise<Status['topic']> {
+  return withAdmin(config, async (admin) => {
+    // Not reaching the broker rejects (the caller reports it); a topic it lacks is a status.
+    await brokerCount(admin);
+    try {
+      const partitions = (await partitionOffsets(admin, config.kafkaTopic)).map((p) => ({ partition: p.partition, low: String(p.low), high: String(p.high) }));
+      const durable = await durability(admin, config.kafkaTopic);
+      return { name: config.kafkaTopic, partitions, offsets: partitions.reduce((a, p) => a + Number(BigInt(p.high) - BigInt(p.low)), 0), ...durable };
+    } catch (err) {
+      return { name: config.kafkaTopic, error: (err as Error).message };
+    }
+  }, { retries: 2 });
 }
 
 function doctorSummary(key: string, r: DoctorReport): NonNullable<Status['doctor']> {
