@@ -1,5 +1,5 @@
 // How the bridge proves itself to the brokers and protects the wire: TLS (with the system's
-// or a given CA) and SASL PLAIN / SCRAM. The one mapping of those settings to client options:
+// or a given CA, and a client certificate for mutual TLS) and SASL PLAIN / SCRAM. The one mapping of those settings to client options:
 // every Kafka client of the bridge (producer, admin, readers, probe, doctor) starts from it.
 
 import { readFileSync } from 'node:fs';
@@ -12,6 +12,9 @@ export interface KafkaSecuritySettings {
   kafkaSaslPassword: string | undefined;
   kafkaSsl: boolean;
   kafkaSslCaFile: string | undefined;
+  /** Mutual TLS: the certificate and key the bridge shows the brokers (config checks they come together). */
+  kafkaSslCertFile?: string | undefined;
+  kafkaSslKeyFile?: string | undefined;
 }
 
 /** The part of @platformatic/kafka's client options that says how to connect safely. */
@@ -29,6 +32,10 @@ export function connectionSecurity(settings: KafkaSecuritySettings & { kafkaBrok
   if (settings.kafkaSsl) {
     // Without KAFKA_SSL_CA_FILE, Node's default CA set.
     out.tls = settings.kafkaSslCaFile !== undefined ? { ca: [readFileSync(settings.kafkaSslCaFile)] } : {};
+    if (settings.kafkaSslCertFile !== undefined && settings.kafkaSslKeyFile !== undefined) {
+      out.tls.cert = readFileSync(settings.kafkaSslCertFile);
+      out.tls.key = readFileSync(settings.kafkaSslKeyFile);
+    }
     // SNI with the broker's host name, as the Java client sends it (managed Kafka routes on it);
     // never for an IP address, which TLS does not allow as a server name.
     out.tlsServerName = settings.kafkaBrokers.every((b) => isIP(b.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')) === 0);

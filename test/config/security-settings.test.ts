@@ -71,8 +71,10 @@ describe('security settings', () => {
     const k = connectionSecurity(c);
     assert.deepEqual(k.sasl, { mechanism: 'SCRAM-SHA-512', username: 'bridge', password: 'kafka-secret-2' });
     assert.ok(Array.isArray(k.tls?.ca) && String(k.tls.ca[0]).includes('not checked here'));
-    assert.equal(k.tlsServerName, true, 'SNI with the broker\'s host name');
+    assert.equal(connectionSecurity({ ...c, kafkaBrokers: ['kafka-1.example:9093'] }).tlsServerName, true, 'SNI with the broker\'s host name');
     assert.equal(connectionSecurity({ ...c, kafkaBrokers: ['10.0.0.7:9093'] }).tlsServerName, false, 'no SNI for an IP address');
+    const mutual = connectionSecurity({ ...c, kafkaSslCertFile: caFile, kafkaSslKeyFile: caFile });
+    assert.ok(String(mutual.tls?.cert).includes('not checked here') && String(mutual.tls?.key).includes('not checked here'), 'the client certificate and key, for mutual TLS');
   });
 
   it('reads the secrets from <NAME>_FILE, and describeConfig() shows none of them', () => {

@@ -8,6 +8,7 @@ import { MessageFraming } from '../../bridge/message-framing';
 import { EncodeThread } from '../../codec/encode-pool';
 import { createLogger } from '../../log';
 import { openAdmin } from '../../sink/kafka-client';
+import { innermostMessage } from '../../sink/kafka-error';
 import { KafkaSink } from '../../sink/kafka-sink';
 import { brokerCount } from '../../sink/topic-admin';
 import { startHttpServer, type OpsHttpServer } from '../../ops/http-server';
@@ -119,7 +120,7 @@ async function untilKafkaAnswers(call: () => Promise<void>, log: Logger, stopped
       if (attempt > 0) log.info('kafka reachable');
       return;
     } catch (err) {
-      if (attempt === 0) log.warn({ err: (err as Error).message }, 'kafka unreachable at start; retrying');
+      if (attempt === 0) log.warn({ err: innermostMessage(err) }, 'kafka unreachable at start; retrying');
       observer.retried('connect');
       await pause(backoffMs(attempt, 200, 5000));
     }
