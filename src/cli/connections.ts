@@ -7,7 +7,7 @@ import type { Config } from '../config/config';
 import { redactUrl } from '../config/settings';
 import { OperationError } from '../errors';
 import type { Logger } from '../log';
-import { innermostError } from '../sink/kafka-error';
+import { innermostMessage } from '../sink/kafka-error';
 import { connectRedis, type RedisSettings } from '../source/redis-connection';
 import { redisTarget } from '../source/redis-endpoint';
 
@@ -37,7 +37,7 @@ export function redisUnreachable(config: Pick<RedisSettings, 'redisUrl' | 'redis
 }
 
 export function kafkaUnreachable(config: Pick<Config, 'kafkaBrokers'>, err: unknown): OperationError {
-  return new OperationError('KAFKA_UNREACHABLE', `cannot reach Kafka at ${config.kafkaBrokers.join(',')}: ${messageOf(innermostError(err))}`);
+  return new OperationError('KAFKA_UNREACHABLE', `cannot reach Kafka at ${config.kafkaBrokers.join(',')}: ${messageOf(innermostMessage(err))}`);
 }
 
 function messageOf(err: unknown): string {

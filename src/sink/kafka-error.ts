@@ -14,7 +14,10 @@ export function innermostError(err: unknown): unknown {
   return e;
 }
 
+/** The innermost message, with the broker's own words when it sent any ("Invalid username or password"). */
 export function innermostMessage(err: unknown): string {
   const e = innermostError(err);
-  return e instanceof Error ? e.message : String(e);
+  if (!(e instanceof Error)) return String(e);
+  const server = (e as { serverErrorMessage?: unknown }).serverErrorMessage;
+  return typeof server === 'string' && server !== '' && !e.message.includes(server) ? `${e.message.replace(/\.$/, '')}: ${server}` : e.message;
 }
