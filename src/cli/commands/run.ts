@@ -1,6 +1,7 @@
 // `cdr-bridge run`: the sidecar itself. Wires config → Redis, Kafka, codec → the bridge loop,
 // and turns SIGTERM/SIGINT into a bounded, clean shutdown.
 
+import type { Admin } from '@platformatic/kafka';
 import { Command } from 'commander';
 import { Bridge } from '../../bridge/bridge';
 import { describeConfig } from '../../config/config';
@@ -51,8 +52,11 @@ export function runCommand(): Command {
       const encodeThread = config.encodeThread ? new EncodeThread(config, log) : undefined;
       const bridge = new Bridge({ list, lease, sink, framer, encodeThread }, config, log, metrics);
       // Its own client without retries: a probe should fail fast, the next one is 5 s away.
-      const probeAdmin = await openAdmin(config, { retries: 0 });
+      // Made at the first probe, not here: loading the client library must not hold up the
+      // HTTP endpoints (seconds on a busy host).
+      let probeAdmin: Admin | undefined;
       const probeKafka = async (): Promise<void> => {
+        probeAdmin ??= await openAdmin(config, { retries: 0 });
         await brokerCount(probeAdmin);
       };
       const kafkaProbe = new KafkaProbe(probeKafka, (up) => metrics.kafkaProbed(up));
@@ -96,7 +100,7 @@ export function runCommand(): Command {
         await bridge.run();
       } finally {
         kafkaProbe.stop();
-        await probeAdmin.close().catch(() => undefined);
+        await probeAdmin?.close().catch(() => undefined);
         await http?.close();
         await sink.disconnect().catch(() => undefined);
         await encodeThread?.close();
