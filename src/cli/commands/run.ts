@@ -1,7 +1,6 @@
 // `cdr-bridge run`: the sidecar itself. Wires config → Redis, Kafka, codec → the bridge loop,
 // and turns SIGTERM/SIGINT into a bounded, clean shutdown.
 
-import type { Admin } from '@platformatic/kafka';
 import { Command } from 'commander';
 import { Bridge } from '../../bridge/bridge';
 import { describeConfig } from '../../config/config';
@@ -52,11 +51,10 @@ export function runCommand(): Command {
       const encodeThread = config.encodeThread ? new EncodeThread(config, log) : undefined;
       const bridge = new Bridge({ list, lease, sink, framer, encodeThread }, config, log, metrics);
       // Its own client without retries: a probe should fail fast, the next one is 5 s away.
-      // Made at the first probe, not here: loading the client library must not hold up the
-      // HTTP endpoints (seconds on a busy host).
-      let probeAdmin: Admin | undefined;
+      // Made before the HTTP endpoints listen: loading the client library blocks the event loop
+      // for seconds on a busy host, which must not stall /healthz and /readyz answers.
+      const probeAdmin = await openAdmin(config, { retries: 0 });
       const probeKafka = async (): Promise<void> => {
-        probeAdmin ??= await openAdmin(config, { retries: 0 });
         await brokerCount(probeAdmin);
       };
       const kafkaProbe = new KafkaProbe(probeKafka, (up) => metrics.kafkaProbed(up));
@@ -100,7 +98,7 @@ export function runCommand(): Command {
         await bridge.run();
       } finally {
         kafkaProbe.stop();
-        await probeAdmin?.close().catch(() => undefined);
+        await probeAdmin.close().catch(() => undefined);
         await http?.close();
         await sink.disconnect().catch(() => undefined);
         await encodeThread?.close();
