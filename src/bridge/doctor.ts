@@ -9,7 +9,7 @@ import { fail, ok, type CheckResult } from '../check';
 import type { Config } from '../config/config';
 import { checkRegistry } from '../codec/registry-check';
 import { checkKafka, type KafkaCheckSettings } from '../sink/kafka-checks';
-import { checkRedis } from '../source/redis-checks';
+import { checkRedis, MEMORY_CHECK } from '../source/redis-checks';
 import { redisTarget } from '../source/redis-endpoint';
 
 export interface DoctorReport {
@@ -62,8 +62,12 @@ export function report(checks: CheckResult[], by: DoctorReport['by']): DoctorRep
   return { at: Date.now(), by, host: hostname(), pid: process.pid, checks: checks.map(({ unreachable: _u, ...c }) => c) };
 }
 
-/** Keeps the report for `status`; a Redis that refuses the write costs only that. */
+/**
+ * Keeps the report for `status`; a Redis that refuses the write costs only that. Not even tried
+ * on a full Redis: the record only adds, and `status` reads the memory state itself.
+ */
 export async function remember(redis: Redis, config: Pick<Config, 'sourceKey'>, doctor: DoctorReport): Promise<void> {
+  if (doctor.checks.some((c) => c.name === MEMORY_CHECK && c.verdict === 'FAIL')) return;
   await redis.set(doctorKey(config), JSON.stringify(doctor)).catch(() => undefined);
 }
 

@@ -24,9 +24,16 @@ export class Leadership {
   /** Resolves true once this process holds the lease, false if `signal` aborts first. */
   async waitUntilLeader(signal: AbortSignal): Promise<boolean> {
     let announced = false;
+    // The Redis error code (OOM, READONLY, ...) of the failing attempts: said once, not per retry.
+    let failing: string | undefined;
     while (!signal.aborted) {
       try {
-        if (await this.lease.tryAcquire()) {
+        const acquired = await this.lease.tryAcquire();
+        if (failing !== undefined) {
+          failing = undefined;
+          this.log.info({ lease: this.lease.key }, 'the lease can be taken again');
+        }
+        if (acquired) {
           this.log.info({ lease: this.lease.key, ttlMs: this.lease.ttlMs }, 'acquired the lease: leading');
           return true;
         }
@@ -37,7 +44,12 @@ export class Leadership {
           this.log.info({ lease: this.lease.key, holder: holder && `${holder.host}/${holder.pid}` }, 'lease held by another bridge: standing by');
         }
       } catch (err) {
-        this.log.debug({ err: (err as Error).message }, 'lease acquisition attempt failed');
+        const message = (err as Error).message;
+        const condition = message.split(' ', 1)[0];
+        if (condition !== failing) {
+          failing = condition;
+          this.log.warn({ lease: this.lease.key, err: message }, 'cannot take the lease: this bridge cannot lead while Redis refuses it; fix what the error names (`cdr-bridge doctor` checks Redis), retrying meanwhile');
+        }
       }
       await pause(this.pollMs, signal);
     }

@@ -18,6 +18,8 @@ export interface ListLengths {
 export interface MetricsOptions {
   /** Reads the lists' lengths (e.g. `() => list.lengths()`); once per scrape. */
   listLengths?: () => Promise<ListLengths>;
+  /** Reads Redis's used memory as a share of maxmemory (0: no limit); once per scrape. */
+  redisMemoryRatio?: () => Promise<number>;
   /** A scrape waits at most this long for the lengths, then reports the last values it has. */
   lengthsTimeoutMs?: number;
   /** Process metrics (CPU, memory, event loop lag, GC); on unless false. */
@@ -53,9 +55,12 @@ export class BridgeMetrics implements BridgeObserver {
   private readonly lengthsTimeoutMs: number;
   /** The lengths call under way, shared by every list gauge of a scrape and never more than one. */
   private lengthsCall: Promise<void> | undefined;
+  private readonly memoryRatio: (() => Promise<number>) | undefined;
+  private memoryCall: Promise<void> | undefined;
 
   constructor(options: MetricsOptions = {}) {
     this.listLengths = options.listLengths;
+    this.memoryRatio = options.redisMemoryRatio;
     this.lengthsTimeoutMs = options.lengthsTimeoutMs ?? 1000;
     const registers = [this.registry];
     const state = this.state;
@@ -79,6 +84,9 @@ export class BridgeMetrics implements BridgeObserver {
     this.deadLetterBacklog = new Gauge({ name: `${PREFIX}dead_letter_backlog`, help: 'entries in the dead-letter list, waiting for an operator (LLEN at scrape time)', registers, collect: () => this.refreshLengths() });
     // From Redis, not from this process: a standby shows what a dead leader left in flight.
     this.oldestInFlight = new Gauge({ name: `${PREFIX}oldest_in_flight_seconds`, help: 'how long the oldest CDR in the processing list has been there, by Redis\'s clock (0 when it is empty)', registers, collect: () => this.refreshLengths() });
+
+    // At 1 Redis refuses the dialler's pushes (noeviction): the CDRs it cannot write are lost.
+    const memoryGauge: Gauge = new Gauge({ name: `${PREFIX}redis_memory_used_ratio`, help: 'Redis used memory as a share of maxmemory (INFO memory at scrape time; 0 when there is no maxmemory); at 1 Redis refuses the dialler\'s pushes', registers, collect: () => this.refreshMemory(memoryGauge) });
 
     this.batchSeconds = new Histogram({ name: `${PREFIX}batch_publish_seconds`, help: 'time from sending a batch to the broker confirming it', buckets: SECONDS_BUCKETS, registers });
     this.ageSeconds = new Histogram({ name: `${PREFIX}cdr_age_at_publish_seconds`, help: 'time from taking a CDR off the source list to the broker confirming it', buckets: SECONDS_BUCKETS, registers });
@@ -162,6 +170,19 @@ export class BridgeMetrics implements BridgeObserver {
         this.lengthsCall = undefined;
       });
     return settledWithin(this.lengthsCall, this.lengthsTimeoutMs);
+  }
+
+  /** As refreshLengths: one INFO at a time, the last value kept when Redis is slow or down. */
+  private refreshMemory(gauge: Gauge): Promise<void> {
+    const read = this.memoryRatio;
+    if (!read) return Promise.resolve();
+    this.memoryCall ??= Promise.resolve()
+      .then(read)
+      .then((ratio) => gauge.set(ratio), () => undefined)
+      .finally(() => {
+        this.memoryCall = undefined;
+      });
+    return settledWithin(this.memoryCall, this.lengthsTimeoutMs);
   }
 }
 

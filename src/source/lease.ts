@@ -1,5 +1,6 @@
 // The leader lease: only its holder takes CDRs, so exactly one bridge consumes the list while
-// others wait as hot standbys. SET NX PX to acquire, renew and release only by token.
+// others wait as hot standbys. SET NX PX to acquire, renew and release only by token — each a
+// script allowed to run on a full Redis, where a plain SET is refused and a leader is needed most.
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -46,9 +47,9 @@ export class Lease {
   async tryAcquire(): Promise<boolean> {
     const sentAt = Date.now();
     this.currentToken = Lease.newToken();
-    const ok = await this.redis.set(this.key, this.currentToken, 'PX', this.ttlMs, 'NX');
-    if (ok === 'OK') this.validUntil = sentAt + this.ttlMs;
-    return ok === 'OK';
+    const ok = (await this.redis.acquireLease(this.key, this.currentToken, this.ttlMs)) === 1;
+    if (ok) this.validUntil = sentAt + this.ttlMs;
+    return ok;
   }
 
   /**
@@ -58,7 +59,7 @@ export class Lease {
   async seize(): Promise<void> {
     const sentAt = Date.now();
     this.currentToken = Lease.newToken();
-    await this.redis.set(this.key, this.currentToken, 'PX', this.ttlMs);
+    await this.redis.seizeLease(this.key, this.currentToken, this.ttlMs);
     this.validUntil = sentAt + this.ttlMs;
   }
 

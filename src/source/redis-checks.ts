@@ -5,6 +5,8 @@
 
 import type Redis from 'ioredis';
 import { fail, firstLine, ok, warn, type CheckResult } from '../check';
+import { parseInfo } from './redis-info';
+import { describeMemory, MEMORY_WARN_RATIO, readRedisMemory } from './redis-memory';
 import { companionKeys } from './reliable-list';
 
 /** The lists the bridge is configured with; their companion keys are derived from the processing list's name. */
@@ -25,6 +27,9 @@ export const REDIS_COMMANDS = [
   'multi', 'exec', 'ping',
 ] as const;
 
+/** The memory check: a FAIL there does not stop `run`, since the bridge is what drains a full Redis. */
+export const MEMORY_CHECK = 'redis.memory';
+
 export async function checkRedis(redis: Redis, keys: ListKeyNames): Promise<CheckResult[]> {
   const info = parseInfo(await redis.info('server').catch(() => ''));
   return [
@@ -32,16 +37,18 @@ export async function checkRedis(redis: Redis, keys: ListKeyNames): Promise<Chec
     await commandsCheck(redis),
     await persistenceCheck(redis),
     await evictionCheck(redis),
+    await memoryCheck(redis, keys),
     await keyTypesCheck(redis, keys),
   ];
 }
 
 function versionCheck(version: string | undefined): CheckResult {
   const name = 'redis.version';
-  if (version === undefined) return warn(name, 'INFO does not say the version', 'make sure the server is Redis 6.2 or newer (BLMOVE, RPOP with a count)');
-  const [major = 0, minor = 0] = version.split('.').map(Number);
-  if (major < 6 || (major === 6 && minor < 2)) {
-    return fail(name, `Redis ${version}: no BLMOVE, no RPOP with a count`, 'upgrade the dialler\'s Redis to 6.2 or newer');
+  if (version === undefined) return warn(name, 'INFO does not say the version', 'make sure the server is Redis 7.0 or newer (script flags, BLMOVE, RPOP with a count)');
+  const [major = 0] = version.split('.').map(Number);
+  // The bridge's scripts declare `#!lua flags=allow-oom` (7.0) so a full Redis can be drained.
+  if (major < 7) {
+    return fail(name, `Redis ${version}: no script flags (the bridge's scripts declare allow-oom, to drain a full Redis)`, 'upgrade the dialler\'s Redis to 7.0 or newer');
   }
   return ok(name, `Redis ${version}`);
 }
@@ -61,7 +68,7 @@ async function commandsCheck(redis: Redis): Promise<CheckResult> {
   }
   // RPOP takes a count since 6.2: its arity turns from 2 (exactly) to -2 (at least).
   const rpopArity = (replies[REDIS_COMMANDS.indexOf('rpop')] as unknown[])[1];
-  if (rpopArity === 2) return fail(name, 'RPOP takes no count on this server', 'upgrade the dialler\'s Redis to 6.2 or newer');
+  if (rpopArity === 2) return fail(name, 'RPOP takes no count on this server', 'upgrade the dialler\'s Redis to 7.0 or newer');
   return ok(name, `all ${REDIS_COMMANDS.length} commands the bridge uses are available`);
 }
 
@@ -111,6 +118,30 @@ async function evictionCheck(redis: Redis): Promise<CheckResult> {
   return ok(name, `${policy}${limit}`);
 }
 
+/**
+ * Used memory against maxmemory, and the backlog that fills it. Above maxmemory (noeviction)
+ * Redis refuses the dialler's pushes: every CDR it cannot write meanwhile is lost at the source,
+ * so that is a FAIL even though the bridge drains it (`run` starts anyway: see MEMORY_CHECK).
+ */
+async function memoryCheck(redis: Redis, keys: ListKeyNames): Promise<CheckResult> {
+  const name = MEMORY_CHECK;
+  let memory;
+  try {
+    memory = await readRedisMemory(redis);
+  } catch (err) {
+    return warn(name, `cannot tell (INFO memory refused: ${firstLine(err)})`, 'watch the Redis server\'s memory against maxmemory');
+  }
+  const [source = 0, landing = 0] = await Promise.all([redis.llen(keys.source), redis.llen(companionKeys(keys.processing).landing)]).catch(() => []);
+  const found = `${describeMemory(memory)}; the source list holds ${source + landing} CDRs`;
+  if (memory.refusesWrites) {
+    return fail(name, `${found}: Redis refuses writes (OOM), the dialler's LPUSH among them`, 'make sure a bridge leads and reaches Kafka (`cdr-bridge status`): each CDR it carries out frees memory; raise maxmemory if it does not drain');
+  }
+  if (memory.ratio > MEMORY_WARN_RATIO) {
+    return warn(name, `${found}: above ${MEMORY_WARN_RATIO * 100} %`, 'at 100 % Redis refuses the dialler\'s pushes: check that the bridge keeps up (`cdr-bridge status`) or raise maxmemory');
+  }
+  return ok(name, found);
+}
+
 async function keyTypesCheck(redis: Redis, keys: ListKeyNames): Promise<CheckResult> {
   const name = 'redis.keys';
   const companions = companionKeys(keys.processing);
@@ -125,13 +156,4 @@ async function keyTypesCheck(redis: Redis, keys: ListKeyNames): Promise<CheckRes
   }
   const lengths = await Promise.all([keys.source, companions.landing, keys.processing, keys.deadLetter].map((k) => redis.llen(k)));
   return ok(name, `of the right types or absent: source ${lengths[0]! + lengths[1]!}, processing ${lengths[2]}, dead letters ${lengths[3]}`);
-}
-
-function parseInfo(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\r\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0 && !line.startsWith('#')) out[line.slice(0, colon)] = line.slice(colon + 1);
-  }
-  return out;
 }

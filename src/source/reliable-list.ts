@@ -127,7 +127,16 @@ export class ReliableList {
     // BLMOVE cannot check the lease, so it moves into the landing list, from which only the
     // fenced take script moves on: a deposed leader's BLMOVE leaves its item there for whoever
     // leads, still ahead of the source's items, and never in a batch of its own.
-    const landed = await this.blocking.blmoveBuffer(this.keys.source, this.companions.landing, 'RIGHT', 'LEFT', blockMs / 1000);
+    let landed: Buffer | null;
+    try {
+      landed = await this.blocking.blmoveBuffer(this.keys.source, this.companions.landing, 'RIGHT', 'LEFT', blockMs / 1000);
+    } catch (err) {
+      if (!isOutOfMemory(err)) throw err;
+      // At maxmemory Redis refuses BLMOVE (it may grow the landing list) but runs the take script
+      // (allow-oom): poll with it instead, briefly, so the loop neither fails nor spins.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(blockMs, FULL_REDIS_POLL_MS)));
+      return this.takeReady(max, leaseToken);
+    }
     if (landed === null) return undefined;
     return this.takeReady(max, leaseToken);
   }
@@ -219,6 +228,14 @@ export function oldestInFlightMs(processing: number, oldestRecord: string | null
   if (processing === 0 || !Number.isFinite(takenAt)) return null;
   const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   return Math.max(0, nowMs - takenAt);
+}
+
+/** How often a take polls while a full Redis refuses the blocking take (BLMOVE). */
+const FULL_REDIS_POLL_MS = 100;
+
+/** Redis refused a command that may grow memory: it is at maxmemory (noeviction). */
+function isOutOfMemory(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('OOM ');
 }
 
 /** An identity for a processing list that has none yet (the take script keeps the first). */

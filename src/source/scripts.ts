@@ -1,5 +1,7 @@
 // Loads the reliable list's Lua scripts (src/source/lua/<name>-<numberOfKeys>.lua) once and
-// installs them on a connection as commands; ioredis runs them with EVALSHA.
+// installs them on a connection as commands; ioredis runs them with EVALSHA (EVAL the first time
+// on a connection). Each declares its flags on a first line (`#!lua flags=allow-oom`, Redis 7.0+):
+// every write the bridge makes to move CDRs out of Redis must work on a full Redis.
 
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -33,6 +35,8 @@ export interface ScriptCommands {
   takeBuffer(source: string, landing: string, processing: string, lease: string, meta: string, batches: string, max: number, token: string, listId: string): Promise<[] | [number, Buffer, Buffer[]]>;
   ack(processing: string, deadLetter: string, meta: string, batches: string, ...args: (Buffer | string | number)[]): Promise<[number, number, number]>;
   adoptUnrecorded(processing: string, source: string, batches: string): Promise<[number, number]>;
+  acquireLease(lease: string, token: string, ttlMs: number): Promise<number>;
+  seizeLease(lease: string, token: string, ttlMs: number): Promise<number>;
   renewLease(lease: string, token: string, ttlMs: number): Promise<number>;
   releaseLease(lease: string, token: string): Promise<number>;
   requeueInFlight(processing: string, source: string, batches: string, max: number): Promise<[number, number]>;

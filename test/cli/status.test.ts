@@ -70,7 +70,8 @@ describe('cdr-bridge status', () => {
     assert.equal(st.source.length, 3);
     assert.equal(st.processing.length, 2);
     assert.ok(st.processing.oldestAgeMs !== null && st.processing.oldestAgeMs >= 5000 && st.processing.oldestAgeMs < 60_000, `oldest in flight ${st.processing.oldestAgeMs} ms`);
-    assert.deepEqual(st.lease, { key: `${s.source}:lease`, holder: null, pid: null, sinceMs: null, expiresInMs: null });
+    assert.deepEqual(st.lease, { key: `${s.source}:lease`, holder: null, pid: null, sinceMs: null, expiresInMs: null, noLeaderReason: null });
+    assert.ok(st.memory && st.memory.used > 0 && !st.memory.refusesWrites, JSON.stringify(st.memory));
 
     const table = await runCli(['status'], s.env());
     assert.match(table.stdout, /^leader\s+\S+\s+none \(no bridge is leading\)$/m);

@@ -30,7 +30,7 @@ describe('deploy/prometheus/alerts.yml', () => {
   it('holds the promised rules, and promtool finds them valid', async () => {
     assert.deepEqual([...rules.keys()].sort(), [
       'CdrBridgeBacklogGrowing', 'CdrBridgeCdrStuckInFlight', 'CdrBridgeDeadLetters', 'CdrBridgeDeadLettersWaiting',
-      'CdrBridgeKafkaDown', 'CdrBridgeNoLeader', 'CdrBridgeNoStandby', 'CdrBridgeRedisDown', 'CdrBridgeRetrying',
+      'CdrBridgeKafkaDown', 'CdrBridgeNoLeader', 'CdrBridgeNoStandby', 'CdrBridgeRedisDown', 'CdrBridgeRedisFull', 'CdrBridgeRedisMemoryHigh', 'CdrBridgeRetrying',
     ]);
     const run = await runToEnd(promtool, ['check', 'rules', RULES], 60_000);
     assert.equal(run.code, 0, run.output);

@@ -25,6 +25,8 @@ import type Redis from 'ioredis';
 import type { CheckResult } from '../../check';
 import type { Config } from '../../config/config';
 import { examine, remember, report } from '../../bridge/doctor';
+import { MEMORY_CHECK } from '../../source/redis-checks';
+import { readRedisMemory } from '../../source/redis-memory';
 import type { Logger } from '../../log';
 
 export function runCommand(): Command {
@@ -35,7 +37,7 @@ export function runCommand(): Command {
       const log = createLogger(config.logLevel);
       log.info({ config: describeConfig(config) }, 'starting cdr-bridge');
 
-      const metrics = new BridgeMetrics({ listLengths: () => list.lengths() });
+      const metrics = new BridgeMetrics({ listLengths: () => list.lengths(), redisMemoryRatio: async () => (await readRedisMemory(redis)).ratio });
       // The main connection speaks for Redis in readiness; the blocking one reaches the same server.
       const redis = connectRedis(config, 'cdr-bridge', log, { onState: (up) => metrics.redisUp(up) });
       const blocking = connectRedis(config, 'cdr-bridge-take', log);
@@ -145,13 +147,15 @@ async function checkBeforeStart(config: Config, redis: Redis, log: Logger, stopp
       continue;
     }
     await remember(redis, config, report(checks, 'run'));
-    const failed = checks.filter((c) => c.verdict === 'FAIL');
+    // A full Redis is a FAIL for doctor (the dialler's pushes are refused) but the bridge is
+    // what drains it: start, and say so once.
+    const failed = checks.filter((c) => c.verdict === 'FAIL' && c.name !== MEMORY_CHECK);
     if (failed.length > 0) {
       const [first] = failed as [CheckResult, ...CheckResult[]];
       const more = failed.length > 1 ? ` (and ${failed.length - 1} more FAIL: see \`cdr-bridge doctor\`)` : '';
       throw new OperationError('DOCTOR_FAIL', `refusing to start: check ${first.name} FAIL: ${first.found}${first.action ? ` — ${first.action}` : ''}${more}`);
     }
-    for (const c of checks.filter((x) => x.verdict === 'warn')) log.warn({ check: c.name, action: c.action }, `${c.name}: ${c.found}`);
+    for (const c of checks.filter((x) => x.verdict === 'warn' || x.name === MEMORY_CHECK && x.verdict === 'FAIL')) log.warn({ check: c.name, action: c.action }, `${c.name}: ${c.found}`);
     return;
   }
 }

@@ -8,6 +8,8 @@ import { brokerCount, partitionOffsets } from '../../sink/topic-admin';
 import type { CheckResult } from '../../check';
 import { doctorKey, lastReport, type DoctorReport } from '../../bridge/doctor';
 import { Lease } from '../../source/lease';
+import { parseInfo } from '../../source/redis-info';
+import { describeMemory, readRedisMemory, type RedisMemory } from '../../source/redis-memory';
 import { companionKeys, oldestInFlightMs } from '../../source/reliable-list';
 import { durability } from '../../sink/topics';
 import { kafkaUnreachable, openRedis, redisUnreachable } from '../connections';
@@ -17,7 +19,11 @@ export interface Status {
   source: { key: string; length: number };
   processing: { key: string; length: number; oldestAgeMs: number | null; oldestTakenAtMs: number | null };
   deadLetter: { key: string; length: number };
-  lease: { key: string; holder: string | null; pid: number | null; sinceMs: number | null; expiresInMs: number | null };
+  lease: { key: string; holder: string | null; pid: number | null; sinceMs: number | null; expiresInMs: number | null;
+    /** When no bridge leads: what in Redis may keep one from it (null when nothing is seen). */
+    noLeaderReason: string | null };
+  /** Used memory against maxmemory (null when INFO is refused). */
+  memory: (RedisMemory & { text: string }) | null;
   topic: { name: string; partitions: { partition: number; low: string; high: string }[]; /** End minus start offsets: the records plus one transaction marker per partition per commit. */
     offsets: number; replicationFactor: number; minInsyncReplicas: number; warning?: string } | { name: string; error: string };
   /** The last doctor result (of `cdr-bridge doctor` or of a `run` at start), if any. */
@@ -35,7 +41,7 @@ export function statusCommand(): Command {
       let status: Status;
       let kafkaDown: unknown;
       try {
-        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor] = await Promise.all([
+        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor, memory, replication] = await Promise.all([
           redis.llen(config.sourceKey),
           redis.llen(config.processingKey),
           redis.llen(config.deadLetterKey),
@@ -45,6 +51,8 @@ export function statusCommand(): Command {
           redis.time(),
           redis.llen(companionKeys(config.processingKey).landing),
           lastReport(redis, config),
+          readRedisMemory(redis).catch(() => null),
+          redis.info('replication').then(parseInfo, () => ({} as Record<string, string>)),
         ]).catch((err: unknown) => {
           throw redisUnreachable(config, err);
         });
@@ -52,7 +60,8 @@ export function statusCommand(): Command {
           source: { key: config.sourceKey, length: source + landing },
           processing: { key: config.processingKey, length: processing, ...oldestInFlight(processing, oldest, serverTime) },
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
-          lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null },
+          lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null, noLeaderReason: holder ? null : noLeaderReason(memory, replication.role) },
+          memory: memory && { ...memory, text: describeMemory(memory) },
           doctor: doctor ? doctorSummary(doctorKey(config), doctor) : null,
           topic: await topicStatus(config).catch((err: unknown) => {
             kafkaDown = err;
@@ -88,6 +97,18 @@ async function topicStatus(config: KafkaClientSettings & { kafkaTopic: string })
   }, { retries: 2 });
 }
 
+/**
+ * Why no bridge may be leading, as far as Redis shows it. A replica refuses the lease's write. A
+ * full Redis refuses writes: bridges before the allow-oom scripts could not take the lease at all,
+ * and this one drains it once it leads — so a full Redis with no leader means no bridge is running
+ * or none gets past its start.
+ */
+function noLeaderReason(memory: RedisMemory | null, role: string | undefined): string | null {
+  if (role === 'slave') return 'this Redis is a read-only replica: no bridge can take the lease on it — point REDIS_URL at the master (or use REDIS_SENTINELS)';
+  if (memory?.refusesWrites) return `Redis is full and refuses writes (${describeMemory(memory)}): the dialler's pushes fail until a bridge leads and drains it — start one, or see why it does not lead (its log, \`cdr-bridge doctor\`)`;
+  return null;
+}
+
 function doctorSummary(key: string, r: DoctorReport): NonNullable<Status['doctor']> {
   const count = (v: CheckResult['verdict']): number => r.checks.filter((c) => c.verdict === v).length;
   return { key, at: r.at, by: r.by, host: r.host, ok: count('ok'), warn: count('warn'), fail: count('FAIL'), notOk: r.checks.filter((c) => c.verdict !== 'ok') };
@@ -99,8 +120,9 @@ function formatStatus(s: Status): string {
     ['source', s.source.key, String(s.source.length)],
     ['processing', s.processing.key, `${s.processing.length} (oldest in flight: ${age(s.processing.oldestAgeMs)})`],
     ['dead letters', s.deadLetter.key, String(s.deadLetter.length)],
-    ['leader', s.lease.key, s.lease.holder ? `${s.lease.holder} pid ${s.lease.pid}, since ${new Date(s.lease.sinceMs ?? 0).toISOString()}, lease expires in ${age(s.lease.expiresInMs)}` : 'none (no bridge is leading)'],
+    ['leader', s.lease.key, s.lease.holder ? `${s.lease.holder} pid ${s.lease.pid}, since ${new Date(s.lease.sinceMs ?? 0).toISOString()}, lease expires in ${age(s.lease.expiresInMs)}` : `none (no bridge is leading${s.lease.noLeaderReason ? `: ${s.lease.noLeaderReason}` : ''})`],
   ];
+  if (s.memory) rows.push(['memory', 'redis', `${s.memory.text}${s.memory.refusesWrites ? ': full, Redis refuses writes (the dialler\'s pushes fail)' : ''}`]);
   if ('error' in s.topic) rows.push(['topic', s.topic.name, s.topic.error]);
   else {
     rows.push(['topic', s.topic.name, `${s.topic.offsets} offsets (records and transaction markers) in ${s.topic.partitions.length} partitions, replication factor ${s.topic.replicationFactor}, min.insync.replicas ${s.topic.minInsyncReplicas}`]);

@@ -1,3 +1,4 @@
+#!lua flags=allow-oom
 --[[
   Acknowledges every batch in flight up to sequence ARGV[2] once Kafka has committed them:
   drops their items from the processing list's tail (where the oldest batches sit) and pushes
@@ -10,6 +11,15 @@
   Idempotent: a batch already acked is no longer in the batches list, so a repeated call (a lost
   reply, a zombie's late ack) removes nothing and dead-letters nothing twice. Not fenced by the
   lease on purpose: Kafka has these items, so removing them is right whoever asks.
+
+  On a full Redis (allow-oom): it must run, since acking is what frees memory. It removes every
+  acked item and adds one envelope per dead letter among them. An envelope is about 2.4 times its
+  CDR (text and base64) plus some 200 bytes and the reason, so one call adds at most the
+  envelopes' extra bytes over their CDRs — bounded by the acked batches (one transaction, at most
+  KAFKA_TRANSACTION_MAX_RECORDS items) — while every good CDR it removes frees its own bytes.
+  Over a drain Redis stays above maxmemory only if those extra bytes outweigh the good CDRs
+  removed (a backlog mostly undecodable); meanwhile the dialler's pushes are refused, and
+  nothing is lost. Measured: 315 dead letters of 40,255 bytes held 161,696 bytes.
 
   Input:
     KEYS[1] processing list

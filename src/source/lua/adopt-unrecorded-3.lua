@@ -1,3 +1,4 @@
+#!lua flags=allow-oom
 --[[
   Makes the batches list describe the processing list again, before a leader settles what is
   in flight. Items with no batch record (a version before batch records left them, or someone
@@ -5,6 +6,9 @@
   back to the source's tail, oldest last, to be taken again as a new batch. If the records count
   more items than the list holds, the records are wrong: all of them are dropped and every item
   goes back the same way. Nothing is lost either way; an item Kafka already had may be sent again.
+
+  On a full Redis (allow-oom): it only moves items back to the source list (net zero) or drops
+  batch records, so a new leader can settle what is in flight while Redis is full.
 
   Input:
     KEYS[1] processing list

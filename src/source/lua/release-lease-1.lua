@@ -1,6 +1,9 @@
+#!lua flags=allow-oom
 --[[
   Gives the leader lease up at a clean shutdown, so a standby takes over at once instead of
   waiting for the lease to expire. Only the holder's token releases it.
+
+  On a full Redis (allow-oom): DEL only frees.
 
   Input:
     KEYS[1] lease key

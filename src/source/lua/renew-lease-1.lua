@@ -1,5 +1,9 @@
+#!lua flags=allow-oom
 --[[
   Extends the leader lease, only if the caller still holds it.
+
+  On a full Redis (allow-oom): PEXPIRE grows nothing; without the flag a declared script would be
+  refused at maxmemory and the leader would lose its lease while draining.
 
   Input:
     KEYS[1] lease key

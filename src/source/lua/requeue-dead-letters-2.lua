@@ -1,3 +1,4 @@
+#!lua flags=allow-oom
 --[[
   Requeues dead letters: for each envelope given, removes exactly that envelope from the
   dead-letter list and RPUSHes its raw CDR onto the source list's tail, where the bridge
@@ -8,6 +9,9 @@
   since it was read cannot make this requeue the wrong one: an envelope no longer there is
   skipped, and its raw bytes are not pushed. The raw bytes come from the caller because
   the envelope keeps them in base64, which Redis's Lua cannot decode.
+
+  On a full Redis (allow-oom): each requeue removes an envelope (the raw bytes twice, plus the
+  reason) and adds the raw bytes once: it frees more than it adds.
 
   Input:
     KEYS[1] dead-letter list

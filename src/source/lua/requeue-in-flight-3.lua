@@ -1,3 +1,4 @@
+#!lua flags=allow-oom
 --[[
   Puts CDRs left in the processing list back on the source list, so the next bridge takes them
   next, oldest first. Moves whole batches (with their batch records) up to about ARGV[1] items per
@@ -10,6 +11,8 @@
   moves older items, which land nearer the tail still, so the order holds across calls too.
   Items the dialler pushed meanwhile stay behind them, at the head end. Items with no batch
   record (left by a version before batch records) are at the tail and go last, the same way.
+
+  On a full Redis (allow-oom): it only moves items and drops batch records (net zero or less).
 
   Input:
     KEYS[1] processing list

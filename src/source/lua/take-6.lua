@@ -1,3 +1,4 @@
+#!lua flags=allow-oom
 --[[
   Takes the next batch: moves up to ARGV[1] CDRs, oldest first, into the processing list and
   records them as one batch with a sequence number — in one atomic step, and only while the
@@ -8,6 +9,9 @@
   goes to the head of the batches list; batches sit in the processing list in the same order,
   oldest at the tail. The sequence is what the bridge commits to Kafka in the same transaction
   as the batch's records, so a new leader knows exactly which in-flight batches Kafka has.
+
+  On a full Redis (allow-oom): it only moves items between lists (net zero) and adds one batch
+  record of about 30 bytes and the meta counter: bounded, and what lets a full Redis drain.
 
   Input:
     KEYS[1] source list        (the dialler LPUSHes, so the oldest item is at the tail)
