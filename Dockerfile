@@ -24,5 +24,10 @@ EXPOSE 9464
 ENV HTTP_HOST=0.0.0.0
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "require('http').get('http://127.0.0.1:'+(process.env.HTTP_PORT||9464)+'/healthz',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
+# bin/cdr-bridge starts Node with --use-system-ca (src/cli/node-flags.ts): TLS trusts this image's
+# CA store (/etc/ssl/certs) as well as Node's bundled CAs. To trust a corporate CA, add it to the
+# store in a derived image (e.g. COPY it to /usr/local/share/ca-certificates/ and RUN
+# update-ca-certificates as root), or name it in REDIS_TLS_CA_FILE / KAFKA_SSL_CA_FILE /
+# SCHEMA_REGISTRY_CA_FILE. Checked by test/image/image.test.ts.
 ENTRYPOINT ["./bin/cdr-bridge"]
 CMD ["run"]

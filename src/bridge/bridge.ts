@@ -7,17 +7,19 @@
 import type { Framer } from '../codec/framing';
 import type { Cdr } from '../codec/cdr';
 import type { EncodeThread } from '../codec/encode-pool';
-import { EncodeThreadError, FencedError, NotLeaderError, PublishError } from '../errors';
+import { EncodeThreadError, FencedError, NotLeaderError, PublishError, TakeUncertainError } from '../errors';
 import type { Logger } from '../log';
 import type { KafkaSink } from '../sink/kafka-sink';
 import type { Progress } from '../sink/progress';
 import type { Lease } from '../source/lease';
+import { isRedisFailure } from '../source/redis-condition';
 import type { Batch, BatchRefusal, ReliableList } from '../source/reliable-list';
 import { backoffMs, pause } from './backoff';
 import { encodeBatch, type EncodedBatch } from './encode-batch';
 import { Failpoints, type Failpoint } from './failpoints';
 import { Leadership } from './leadership';
 import { silentObserver, type BridgeObserver } from './observer';
+import { RedisDataLoss } from './redis-data-loss';
 
 export interface BridgeSettings {
   batchSize: number;
@@ -58,6 +60,7 @@ export class Bridge {
   private readonly leadership: Leadership;
   private readonly failpoints: Failpoints;
   private durabilityChecked = false;
+  private readonly redisDataLoss: RedisDataLoss;
 
   constructor(
     private readonly parts: BridgeParts,
@@ -67,6 +70,7 @@ export class Bridge {
   ) {
     this.leadership = new Leadership(parts.lease, log, () => observer.role('standby'));
     this.failpoints = new Failpoints(settings.failpoint, log);
+    this.redisDataLoss = new RedisDataLoss(log, observer);
   }
 
   get stopped(): boolean {
@@ -125,26 +129,40 @@ export class Bridge {
    * flight from what Kafka has committed — and go on.
    */
   private async lead(): Promise<void> {
-    let failing = false;
+    let failing: FailedSide | undefined;
+    let failedAt = 0;
     for (let attempt = 0; ; attempt++) {
       try {
         await this.resync();
-        if (failing) this.log.info({ attempts: attempt + 1 }, 'kafka is back: what was in flight is settled, taking again');
-        failing = false;
-        attempt = 0;
+        // A resync proves Kafka works, not Redis: a replica answers its reads and refuses the
+        // take. The end of a Redis condition is said by the condition watch instead.
+        if (failing !== undefined && failing !== 'redis') {
+          this.log.info({ attempts: attempt + 1 }, 'kafka is back: what was in flight is settled, taking again');
+          failing = undefined;
+        }
+        if (failing === undefined) attempt = 0;
         this.observer.kafkaUp(true);
         await this.stream();
         return;
       } catch (err) {
         if (err instanceof NotLeaderError) throw err;
-        if (!failing) {
+        const side = failedSide(err);
+        // Redis failures a minute apart are two outages, each said once.
+        if (failing === 'redis' && Date.now() - failedAt > 60_000) {
+          failing = undefined;
+          attempt = 0;
+        }
+        if (failing !== side) {
           // Either way the same road back; the words tell the operator which side failed.
-          const what = err instanceof PublishError ? 'kafka publish failed' : err instanceof EncodeThreadError ? 'encoding failed' : 'redis command failed';
+          const what = { kafka: err instanceof PublishError ? 'kafka publish failed' : 'kafka request failed', encoding: 'encoding failed', redis: 'redis command failed' }[side];
           this.log.warn({ err: (err as Error).message }, `${what}: taking nothing new; once it works again, what is in flight is settled from what Kafka committed`);
         }
-        failing = true;
-        this.observer.kafkaUp(false);
-        this.observer.retried('publish');
+        failing = side;
+        failedAt = Date.now();
+        // Only Kafka's failures are Kafka's: Redis's show as Redis (the connection and the
+        // condition watch speak for it in cdr_bridge_redis_up and /readyz).
+        if (side === 'kafka') this.observer.kafkaUp(false);
+        this.observer.retried(side === 'redis' ? 'take' : 'publish');
         await this.parts.sink.reset();
         await pause(backoffMs(attempt, 200, 10000), this.stopSignal.signal);
         if (this.stopping) {
@@ -167,6 +185,7 @@ export class Bridge {
     this.durabilityChecked = true;
     await sink.init();
     const progress = await sink.committedProgress();
+    this.redisDataLoss.check(progress, await list.listId());
     const adopted = await list.adoptUnrecorded();
     if (adopted > 0) this.log.warn({ count: adopted }, 'items in the processing list had no batch record (left by an older version?): put back on the source list to be taken again');
     const session = list.session;
@@ -295,6 +314,7 @@ export class Bridge {
   private async encode(batch: Batch, session: number): Promise<Taken> {
     const { encodeThread, framer } = this.parts;
     const encoded = encodeThread ? await encodeThread.encode(batch.items, batch.takenAt, framer) : encodeBatch(batch.items, batch.takenAt, framer, this.settings);
+    this.redisDataLoss.saw({ listId: batch.listId, seq: batch.seq, taken: batch.items.length });
     return { ...encoded, seq: batch.seq, listId: batch.listId, session };
   }
 
@@ -360,6 +380,15 @@ export class Bridge {
       }
     }
   }
+}
+
+type FailedSide = 'kafka' | 'redis' | 'encoding';
+
+/** Which side an uncertain outcome came from; anything not Redis's nor the encoder's is Kafka's. */
+function failedSide(err: unknown): FailedSide {
+  if (err instanceof EncodeThreadError) return 'encoding';
+  if (err instanceof TakeUncertainError || isRedisFailure(err)) return 'redis';
+  return 'kafka';
 }
 
 /** Kafka has this batch: its position is at or before the committed one, in the same list. */

@@ -16,6 +16,8 @@ export interface BridgeObserver {
   deadLettered(count: number): void;
   recovered(count: number, alreadyInKafka: number): void;
   retried(operation: 'publish' | 'ack' | 'take' | 'connect'): void;
+  /** Redis lost the processing list Kafka's position names, with this many batches in flight. */
+  redisDataLost(lostBatches: number): void;
 }
 
 export const silentObserver: BridgeObserver = {
@@ -28,4 +30,5 @@ export const silentObserver: BridgeObserver = {
   deadLettered: () => undefined,
   recovered: () => undefined,
   retried: () => undefined,
+  redisDataLost: () => undefined,
 };

@@ -1,14 +1,19 @@
 // A small client of a Confluent-compatible schema registry (Confluent's, Apicurio's ccompat
-// API, ...): register a schema, look up its id under a subject, fetch a schema by id. Node's
-// fetch, a deadline per request, optional basic auth; errors carry the registry's message, never a credential.
+// API, ...): register a schema, look up its id under a subject, fetch a schema by id. HTTP(S)
+// with an optional CA of its own, a deadline per request, optional basic auth; errors carry the
+// registry's message, never a credential.
 
+import { readFileSync } from 'node:fs';
 import { BridgeError } from '../errors';
+import { exchange } from './registry-http';
 
 export interface RegistrySettings {
   /** The API root: requests go to <url>/subjects/..., <url>/schemas/ids/... */
   schemaRegistryUrl: string;
   schemaRegistryUser: string | undefined;
   schemaRegistryPassword: string | undefined;
+  /** PEM file of the CAs to trust for an https:// registry (default: the process's default CAs). */
+  schemaRegistryCaFile?: string | undefined;
 }
 
 /** The subject of a topic's message values (Confluent's default TopicNameStrategy). */
@@ -43,12 +48,14 @@ export class SchemaRegistry {
   private readonly base: string;
   private readonly authorization: string | undefined;
   private readonly secrets: string[];
+  private readonly ca: Buffer[] | undefined;
 
   constructor(
     settings: RegistrySettings,
     private readonly timeoutMs = DEFAULT_TIMEOUT_MS,
   ) {
-    // fetch refuses URLs with credentials in them: take them out and send them as basic auth.
+    this.ca = settings.schemaRegistryCaFile !== undefined ? [readFileSync(settings.schemaRegistryCaFile)] : undefined;
+    // Credentials in the URL are taken out and sent as basic auth.
     const url = new URL(settings.schemaRegistryUrl);
     const user = settings.schemaRegistryUser ?? (url.username !== '' ? decodeURIComponent(url.username) : undefined);
     const password = settings.schemaRegistryPassword ?? (url.password !== '' ? decodeURIComponent(url.password) : undefined);
@@ -105,16 +112,18 @@ export class SchemaRegistry {
     const headers: Record<string, string> = { accept: ACCEPT };
     if (body !== undefined) headers['content-type'] = CONTENT_TYPE;
     if (this.authorization !== undefined) headers.authorization = this.authorization;
-    let res: Response;
+    let res: { status: number; statusText: string; ok: boolean };
     let text: string;
     try {
-      res = await fetch(`${this.base}${path}`, {
+      const reply = await exchange(new URL(`${this.base}${path}`), {
         method,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        ...(this.ca ? { ca: this.ca } : {}),
+        timeoutMs: this.timeoutMs,
       });
-      text = await res.text();
+      res = { ...reply, ok: reply.status >= 200 && reply.status < 300 };
+      text = reply.text;
     } catch (err) {
       throw new SchemaRegistryError('REGISTRY_UNREACHABLE', `cannot reach the schema registry at ${this.address} (${what}): ${this.clean(networkReason(err, this.timeoutMs))}`);
     }
@@ -155,8 +164,5 @@ function parseJson(text: string): unknown {
 
 function networkReason(err: unknown, timeoutMs: number): string {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no reply within ${timeoutMs} ms`;
-  // undici's "fetch failed" keeps the useful part (ECONNREFUSED ...) in `cause`.
-  const cause = (err as { cause?: unknown })?.cause;
-  if (cause instanceof Error && cause.message) return cause.message;
   return err instanceof Error ? err.message : String(err);
 }

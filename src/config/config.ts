@@ -1,10 +1,12 @@
 // One typed, validated, frozen Config from (lowest to highest precedence) defaults, a .env
-// file, the environment and CLI flags. Nothing else in the bridge reads process.env.
+// file, the environment and CLI flags (layers.ts), with where each setting came from and the
+// names that look like settings but are none. Nothing else in the bridge reads process.env.
 
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors';
 import { checkConsistency } from './consistency';
 import { readDotenv } from './dotenv';
+import { givenValues } from './layers';
+import { unknownNames, type UnknownName } from './unknown-names';
 import { InvalidValue, SETTINGS, redactUrl, type SettingName } from './settings';
 
 type Parsed<K extends SettingName> = ReturnType<(typeof SETTINGS)[K]['parse']>;
@@ -31,27 +33,33 @@ export interface Requirement {
   why: string;
 }
 
+/** Where the config came from, for the start line, `status --json` and `doctor`. */
+export interface Provenance {
+  /** The .env file read, or null when none was. */
+  envFile: string | null;
+  /** Per setting given (not defaulted), by variable name: where its value came from. */
+  from: Record<string, string>;
+  /** Names that look like settings but are none. */
+  unknown: UnknownName[];
+}
+
+const provenances = new WeakMap<Config, Provenance>();
+
+export function provenanceOf(config: Config): Provenance {
+  return provenances.get(config) ?? { envFile: null, from: {}, unknown: [] };
+}
+
 export function loadConfig(sources: ConfigSources = {}): Config {
   const env = sources.env ?? {};
-  const dotenv = sources.dotenvPath ? readDotenv(sources.dotenvPath, sources.dotenvRequired) : {};
+  const dotenvFile = sources.dotenvPath ? readDotenv(sources.dotenvPath, sources.dotenvRequired) : undefined;
+  const dotenv = dotenvFile ?? {};
+  const given = givenValues({ flags: sources.flags ?? {}, env, dotenv });
   const out: Record<string, unknown> = {};
-  const given = new Set<SettingName>();
+  const from: Record<string, string> = {};
   for (const [name, setting] of Object.entries(SETTINGS) as [SettingName, (typeof SETTINGS)[SettingName]][]) {
-    let raw = sources.flags?.[name] ?? env[setting.env] ?? dotenv[setting.env];
-    // <NAME>_FILE lets secrets come from a mounted file instead of the environment.
-    const fileVar = `${setting.env}_FILE`;
-    if (raw === undefined && 'secret' in setting && setting.secret) {
-      const file = env[fileVar] ?? dotenv[fileVar];
-      if (file !== undefined) {
-        try {
-          raw = readFileSync(file, 'utf8').trim();
-        } catch (err) {
-          throw new ConfigError(fileVar, `cannot read "${file}": ${(err as Error).message}`);
-        }
-      }
-    }
-    if (raw !== undefined) given.add(name);
-    raw ??= 'fallback' in setting ? setting.fallback : undefined;
+    const value = given[name];
+    if (value) from[setting.env] = value.from;
+    const raw = value?.raw ?? ('fallback' in setting ? setting.fallback : undefined);
     if (raw === undefined) {
       out[name] = undefined;
       continue;
@@ -64,7 +72,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     }
   }
   const required = sources.require;
-  if (required && !required.anyOf.some((name) => given.has(name))) {
+  if (required && !required.anyOf.some((name) => given[name] !== undefined)) {
     const first = SETTINGS[required.anyOf[0] as SettingName];
     const fallback = 'fallback' in first ? `the default ${first.fallback}` : 'a default';
     throw new ConfigError(first.env, `is not set (environment, --${first.flag} or a .env file); ${required.why}, so it does not assume ${fallback}`);
@@ -80,7 +88,9 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     throw new ConfigError('CDR_PROCESSING_KEY', 'the source, processing, dead-letter and lease keys must all differ');
   }
   checkConsistency(out as Config);
-  return Object.freeze(out) as Config;
+  const config = Object.freeze(out) as Config;
+  provenances.set(config, { envFile: dotenvFile !== undefined ? (sources.dotenvPath ?? null) : null, from, unknown: unknownNames(env, dotenv) });
+  return config;
 }
 
 /** The config as it is safe to log or print: secrets redacted. */

@@ -8,10 +8,10 @@ import type { Config } from './config';
 /** The settings these rules read, typed from Config itself so the two cannot drift apart. */
 export type ConnectionSettings = Pick<
   Config,
-  | 'redisUrl' | 'redisPassword' | 'redisUsername' | 'redisTlsCaFile' | 'redisTlsInsecure'
+  | 'redisUrl' | 'redisPassword' | 'redisUsername' | 'redisTlsCaFile' | 'redisTlsInsecure' | 'redisTlsCertFile' | 'redisTlsKeyFile'
   | 'redisSentinels' | 'redisSentinelName' | 'redisSentinelPassword'
-  | 'kafkaSaslMechanism' | 'kafkaSaslUsername' | 'kafkaSaslPassword' | 'kafkaSsl' | 'kafkaSslCaFile'
-  | 'schemaRegistryUrl' | 'schemaRegistryUser' | 'schemaRegistryPassword'
+  | 'kafkaSaslMechanism' | 'kafkaSaslUsername' | 'kafkaSaslPassword' | 'kafkaSsl' | 'kafkaSslCaFile' | 'kafkaSslCertFile' | 'kafkaSslKeyFile'
+  | 'schemaRegistryUrl' | 'schemaRegistryUser' | 'schemaRegistryPassword' | 'schemaRegistryCaFile'
 >;
 
 export function checkConsistency(c: ConnectionSettings): void {
@@ -22,6 +22,10 @@ export function checkConsistency(c: ConnectionSettings): void {
   if (!rediss && c.redisTlsInsecure) {
     throw new ConfigError('REDIS_TLS_INSECURE', 'applies to TLS connections only: REDIS_URL must start with rediss://');
   }
+  if (!rediss && (c.redisTlsCertFile !== undefined || c.redisTlsKeyFile !== undefined)) {
+    throw new ConfigError(c.redisTlsCertFile !== undefined ? 'REDIS_TLS_CERT_FILE' : 'REDIS_TLS_KEY_FILE', 'applies to TLS connections only: REDIS_URL must start with rediss://');
+  }
+  pair(c.redisTlsCertFile, 'REDIS_TLS_CERT_FILE', c.redisTlsKeyFile, 'REDIS_TLS_KEY_FILE');
   if (c.redisUsername !== undefined && c.redisPassword === undefined && !urlHasPassword(c.redisUrl)) {
     throw new ConfigError('REDIS_USERNAME', 'an ACL user needs a password too (REDIS_PASSWORD, or in REDIS_URL)');
   }
@@ -43,11 +47,34 @@ export function checkConsistency(c: ConnectionSettings): void {
   if (c.kafkaSslCaFile !== undefined && !c.kafkaSsl) {
     throw new ConfigError('KAFKA_SSL_CA_FILE', 'applies to TLS connections only: set KAFKA_SSL=true');
   }
+  if ((c.kafkaSslCertFile !== undefined || c.kafkaSslKeyFile !== undefined) && !c.kafkaSsl) {
+    throw new ConfigError(c.kafkaSslCertFile !== undefined ? 'KAFKA_SSL_CERT_FILE' : 'KAFKA_SSL_KEY_FILE', 'applies to TLS connections only: set KAFKA_SSL=true');
+  }
+  pair(c.kafkaSslCertFile, 'KAFKA_SSL_CERT_FILE', c.kafkaSslKeyFile, 'KAFKA_SSL_KEY_FILE');
+  if (c.schemaRegistryCaFile !== undefined && !(c.schemaRegistryUrl ?? '').trim().toLowerCase().startsWith('https://')) {
+    throw new ConfigError('SCHEMA_REGISTRY_CA_FILE', 'applies to TLS connections only: SCHEMA_REGISTRY_URL must start with https://');
+  }
   if ((c.schemaRegistryUser !== undefined || c.schemaRegistryPassword !== undefined) && c.schemaRegistryUrl === undefined) {
     throw new ConfigError('SCHEMA_REGISTRY_URL', 'is required with SCHEMA_REGISTRY_USER/SCHEMA_REGISTRY_PASSWORD');
   }
   if (c.schemaRegistryPassword !== undefined && c.schemaRegistryUser === undefined) {
     throw new ConfigError('SCHEMA_REGISTRY_USER', 'is required with SCHEMA_REGISTRY_PASSWORD (basic auth sends both)');
+  }
+}
+
+/** A client certificate is useless without its key, and the other way round. */
+function pair(cert: string | undefined, certName: string, key: string | undefined, keyName: string): void {
+  if (cert !== undefined && key === undefined) throw new ConfigError(keyName, `is required with ${certName} (the client certificate's private key)`);
+  if (key !== undefined && cert === undefined) throw new ConfigError(certName, `is required with ${keyName} (the client certificate itself)`);
+}
+
+/**
+ * Failpoints freeze or kill the leader on purpose: `run` arms one only when a second, test-only
+ * variable says this is a test, so a stray CDR_BRIDGE_FAILPOINT in production stops the start.
+ */
+export function checkFailpoint(c: Pick<Config, 'failpoint' | 'failpointsAllowed'>): void {
+  if (c.failpoint !== undefined && !c.failpointsAllowed) {
+    throw new ConfigError('CDR_BRIDGE_FAILPOINT', `is a test-only setting (it ${c.failpoint.startsWith('crash-') ? 'kills' : 'freezes'} the leader on purpose): refused unless CDR_BRIDGE_TEST_FAILPOINTS=true is set too; in production unset it`);
   }
 }
 

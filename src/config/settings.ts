@@ -13,7 +13,12 @@ export interface Setting<T = unknown> {
   /** Default as text; undefined means "derived" (see config.ts) or "unset". */
   readonly fallback?: string;
   readonly parse: Parser<T>;
-  readonly secret?: boolean;
+  /**
+   * A secret: redacted when shown, may come from <NAME>_FILE, and never taken as a flag (the
+   * command line is visible to every user in `ps`). 'in-url': a URL that may carry a password;
+   * its flag is taken only without one.
+   */
+  readonly secret?: true | 'in-url';
 }
 
 /** Thrown by parsers; config.ts wraps it in a ConfigError naming the setting. */
@@ -98,10 +103,12 @@ export function redactUrl(raw: string): string {
 }
 
 export const SETTINGS = {
-  redisUrl: { env: 'REDIS_URL', flag: 'redis-url', fallback: 'redis://127.0.0.1:6379', parse: url('redis:', 'rediss:'), describe: 'Redis the dialler writes to (redis:// or rediss:// for TLS; password in the URL or REDIS_PASSWORD)', secret: true },
+  redisUrl: { env: 'REDIS_URL', flag: 'redis-url', fallback: 'redis://127.0.0.1:6379', parse: url('redis:', 'rediss:'), describe: 'Redis the dialler writes to (redis:// or rediss:// for TLS; password in the URL or REDIS_PASSWORD)', secret: 'in-url' },
   redisPassword: { env: 'REDIS_PASSWORD', flag: 'redis-password', parse: optionalText, describe: 'Redis password, if not in REDIS_URL', secret: true },
   redisUsername: { env: 'REDIS_USERNAME', flag: 'redis-username', parse: optionalText, describe: 'Redis ACL user (Redis 6+), if not in REDIS_URL; needs a password too' },
-  redisTlsCaFile: { env: 'REDIS_TLS_CA_FILE', flag: 'redis-tls-ca-file', parse: optional(readableFile), describe: 'with rediss://: PEM file of the CA(s) that signed the Redis server\'s certificate (default: the system\'s CAs)' },
+  redisTlsCaFile: { env: 'REDIS_TLS_CA_FILE', flag: 'redis-tls-ca-file', parse: optional(readableFile), describe: 'with rediss://: PEM file of the CA(s) that signed the Redis server\'s certificate (default: the host\'s CA store and Node\'s bundled CAs)' },
+  redisTlsCertFile: { env: 'REDIS_TLS_CERT_FILE', flag: 'redis-tls-cert-file', parse: optional(readableFile), describe: 'with rediss://: PEM file of the client certificate the bridge shows Redis (for `tls-auth-clients yes`); needs REDIS_TLS_KEY_FILE' },
+  redisTlsKeyFile: { env: 'REDIS_TLS_KEY_FILE', flag: 'redis-tls-key-file', parse: optional(readableFile), describe: 'with rediss://: PEM file of that client certificate\'s private key (unencrypted)' },
   redisTlsInsecure: { env: 'REDIS_TLS_INSECURE', flag: 'redis-tls-insecure', fallback: 'false', parse: bool, describe: 'with rediss://: do not verify the Redis server\'s certificate (for testing only; logged as a warning)' },
   redisSentinels: { env: 'REDIS_SENTINELS', flag: 'redis-sentinels', parse: optional(hostPortList), describe: 'comma-separated host:port of Redis Sentinels; when set, the master is found (and followed after a failover) through them, and REDIS_URL only gives the scheme, credentials and db' },
   redisSentinelName: { env: 'REDIS_SENTINEL_NAME', flag: 'redis-sentinel-name', parse: optionalText, describe: 'the master\'s name as the Sentinels know it (`sentinel monitor <name> ...`); required with REDIS_SENTINELS' },
@@ -118,7 +125,9 @@ export const SETTINGS = {
   kafkaSaslUsername: { env: 'KAFKA_SASL_USERNAME', flag: 'kafka-sasl-username', parse: optionalText, describe: 'SASL user name for the brokers' },
   kafkaSaslPassword: { env: 'KAFKA_SASL_PASSWORD', flag: 'kafka-sasl-password', parse: optionalText, describe: 'SASL password for the brokers', secret: true },
   kafkaSsl: { env: 'KAFKA_SSL', flag: 'kafka-ssl', fallback: 'false', parse: bool, describe: 'connect to the brokers over TLS (with SASL: SASL_SSL)' },
-  kafkaSslCaFile: { env: 'KAFKA_SSL_CA_FILE', flag: 'kafka-ssl-ca-file', parse: optional(readableFile), describe: 'with KAFKA_SSL: PEM file of the CA(s) that signed the brokers\' certificates (default: the system\'s CAs)' },
+  kafkaSslCaFile: { env: 'KAFKA_SSL_CA_FILE', flag: 'kafka-ssl-ca-file', parse: optional(readableFile), describe: 'with KAFKA_SSL: PEM file of the CA(s) that signed the brokers\' certificates (default: the host\'s CA store and Node\'s bundled CAs)' },
+  kafkaSslCertFile: { env: 'KAFKA_SSL_CERT_FILE', flag: 'kafka-ssl-cert-file', parse: optional(readableFile), describe: 'with KAFKA_SSL: PEM file of the client certificate the bridge shows the brokers (for `ssl.client.auth=required`); needs KAFKA_SSL_KEY_FILE' },
+  kafkaSslKeyFile: { env: 'KAFKA_SSL_KEY_FILE', flag: 'kafka-ssl-key-file', parse: optional(readableFile), describe: 'with KAFKA_SSL: PEM file of that client certificate\'s private key (unencrypted)' },
   kafkaTopic: { env: 'KAFKA_TOPIC', flag: 'kafka-topic', fallback: 'enigma.cdrs', parse: text, describe: 'topic the CDRs are published to' },
   kafkaClientId: { env: 'KAFKA_CLIENT_ID', flag: 'kafka-client-id', fallback: 'cdr-bridge', parse: text, describe: 'Kafka client id' },
   kafkaKeyField: { env: 'KAFKA_KEY_FIELD', flag: 'kafka-key-field', fallback: 'internal_call_ref', parse: oneOf('internal_call_ref', 'custom_call_ref', 'campaign_ref', 'client_number', 'dial_number', 'cdr_id'), describe: 'CDR field used as the message key (per-key order is kept)' },
@@ -131,16 +140,18 @@ export const SETTINGS = {
   kafkaProgressTopic: { env: 'KAFKA_PROGRESS_TOPIC', flag: 'kafka-progress-topic', fallback: 'cdr-bridge-progress', parse: text, describe: 'compacted topic where each transaction also commits the last batch it holds (how a new leader knows exactly what Kafka has)' },
   transactionMaxRecords: { env: 'KAFKA_TRANSACTION_MAX_RECORDS', flag: 'kafka-transaction-max-records', fallback: '5000', parse: integer(1, 1_000_000), describe: 'a transaction takes in further batches of a backlog until it holds this many CDRs' },
   transactionMaxMs: { env: 'KAFKA_TRANSACTION_MAX_MS', flag: 'kafka-transaction-max-ms', fallback: '100', parse: integer(0, 60000), describe: 'nor for longer than this; at low load every batch commits at once' },
-  failpoint: { env: 'CDR_BRIDGE_FAILPOINT', flag: 'failpoint', parse: optional(oneOf('stop-before-send', 'stop-before-commit', 'crash-after-commit')), describe: 'TEST ONLY, never in production: the leader stops itself (SIGSTOP; crash-*: SIGKILL) the first time it reaches that point (after its lease check), so a test can freeze or kill it there for certain' },
+  failpoint: { env: 'CDR_BRIDGE_FAILPOINT', flag: 'failpoint', parse: optional(oneOf('stop-before-send', 'stop-before-commit', 'crash-after-commit')), describe: 'TEST ONLY, never in production: the leader stops itself (SIGSTOP; crash-*: SIGKILL) the first time it reaches that point (after its lease check), so a test can freeze or kill it there for certain; `run` refuses it unless CDR_BRIDGE_TEST_FAILPOINTS is true too' },
+  failpointsAllowed: { env: 'CDR_BRIDGE_TEST_FAILPOINTS', flag: 'test-failpoints', fallback: 'false', parse: bool, describe: 'TEST ONLY: lets `run` arm CDR_BRIDGE_FAILPOINT (and says so at warn); a stray failpoint alone is refused' },
   encodeThread: { env: 'ENCODE_THREAD', flag: 'encode-thread', fallback: 'false', parse: bool, describe: 'decode and encode each batch on a worker thread, leaving the main thread to Redis and Kafka; may pay where cores are free, cost 6% on a 2-core host shared with Redis and Kafka (README, Performance)' },
   batchSize: { env: 'BATCH_SIZE', flag: 'batch-size', fallback: '500', parse: integer(1, 5000), describe: 'most CDRs taken and published in one batch' },
   takeBlockMs: { env: 'TAKE_BLOCK_MS', flag: 'take-block-ms', fallback: '1000', parse: integer(10, 60000), describe: 'how long one BLMOVE waits for a CDR before looping (bounds shutdown latency)' },
   maxPayloadBytes: { env: 'MAX_PAYLOAD_BYTES', flag: 'max-payload-bytes', fallback: '262144', parse: integer(64, 64 * 1024 * 1024), describe: 'larger payloads are dead-lettered (a CDR is a few hundred bytes)' },
-  shutdownTimeoutMs: { env: 'SHUTDOWN_TIMEOUT_MS', flag: 'shutdown-timeout-ms', fallback: '10000', parse: integer(100, 600000), describe: 'on SIGTERM/SIGINT, how long to finish the batch in flight before giving up' },
+  shutdownTimeoutMs: { env: 'SHUTDOWN_TIMEOUT_MS', flag: 'shutdown-timeout-ms', fallback: '10000', parse: integer(100, 600000), describe: 'on SIGTERM, SIGINT or SIGHUP, how long to finish the batch in flight before giving up' },
   logLevel: { env: 'LOG_LEVEL', flag: 'log-level', fallback: 'info', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), describe: 'pino log level' },
   httpPort: { env: 'HTTP_PORT', flag: 'http-port', fallback: '9464', parse: integer(0, 65535), describe: 'port of /metrics, /healthz, /readyz (0 picks a free port)' },
   httpHost: { env: 'HTTP_HOST', flag: 'http-host', fallback: '127.0.0.1', parse: text, describe: 'bind address of the HTTP endpoints' },
-  schemaRegistryUrl: { env: 'SCHEMA_REGISTRY_URL', flag: 'schema-registry-url', parse: optional(url('http:', 'https:')), describe: 'Confluent-compatible schema registry (its API root, e.g. Apicurio\'s http://host:8080/apis/ccompat/v7); when set, messages use the Confluent wire format with the id of the schema registered as <topic>-value', secret: true },
+  schemaRegistryUrl: { env: 'SCHEMA_REGISTRY_URL', flag: 'schema-registry-url', parse: optional(url('http:', 'https:')), describe: 'Confluent-compatible schema registry (its API root, e.g. Apicurio\'s http://host:8080/apis/ccompat/v7); when set, messages use the Confluent wire format with the id of the schema registered as <topic>-value', secret: 'in-url' },
+  schemaRegistryCaFile: { env: 'SCHEMA_REGISTRY_CA_FILE', flag: 'schema-registry-ca-file', parse: optional(readableFile), describe: 'with an https:// SCHEMA_REGISTRY_URL: PEM file of the CA(s) that signed the registry\'s certificate (default: the host\'s CA store and Node\'s bundled CAs)' },
   schemaRegistryUser: { env: 'SCHEMA_REGISTRY_USER', flag: 'schema-registry-user', parse: optionalText, describe: 'basic-auth user for the schema registry (e.g. an API key)', secret: true },
   schemaRegistryPassword: { env: 'SCHEMA_REGISTRY_PASSWORD', flag: 'schema-registry-password', parse: optionalText, describe: 'basic-auth password for the schema registry', secret: true },
 } satisfies Record<string, Setting>;

@@ -24,6 +24,8 @@ export interface MetricsOptions {
   lengthsTimeoutMs?: number;
   /** Process metrics (CPU, memory, event loop lag, GC); on unless false. */
   defaultMetrics?: boolean;
+  /** The Redis conditions the bridge names (source/redis-condition.ts): their series start at 0. */
+  redisConditions?: readonly string[];
 }
 
 type Operation = Parameters<BridgeObserver['retried']>[0];
@@ -44,6 +46,10 @@ export class BridgeMetrics implements BridgeObserver {
   private readonly transactionsTotal: Counter;
   private readonly fencedTotal: Counter;
   private readonly retries: Counter<'operation'>;
+  private readonly redisConditionGauge: Gauge<'condition'>;
+  private readonly redisErrors: Counter<'condition'>;
+  private readonly redisDataLostTotal: Counter;
+  private readonly redisLostBatchesTotal: Counter;
   private readonly roleGauge: Gauge<'role'>;
   private readonly sourceBacklog: Gauge;
   private readonly inFlight: Gauge;
@@ -77,7 +83,15 @@ export class BridgeMetrics implements BridgeObserver {
     new Gauge({ name: `${PREFIX}is_leader`, help: '1 while this process holds the lease', registers, collect() { this.set(state.role === 'leader' ? 1 : 0); } });
     this.roleGauge = new Gauge({ name: `${PREFIX}role`, help: '1 for the current role of this process, 0 for the others', labelNames: ['role'], registers });
     this.role('starting');
-    new Gauge({ name: `${PREFIX}redis_up`, help: '1 while the Redis connection is ready', registers, collect() { this.set(state.redisUp ? 1 : 0); } });
+    new Gauge({ name: `${PREFIX}redis_up`, help: '1 while the Redis connection is ready and no condition (cdr_bridge_redis_condition) refuses the bridge\'s commands', registers, collect() { this.set(state.redisUp ? 1 : 0); } });
+    this.redisConditionGauge = new Gauge({ name: `${PREFIX}redis_condition`, help: '1 while Redis answers the bridge with this condition (OOM, MISCONF, READONLY, LOADING, NOSCRIPT, BUSY, NOAUTH, WRONGPASS, unreachable)', labelNames: ['condition'], registers });
+    this.redisErrors = new Counter({ name: `${PREFIX}redis_errors_total`, help: 'commands and connection attempts Redis refused, by condition', labelNames: ['condition'], registers });
+    for (const condition of options.redisConditions ?? []) {
+      this.redisConditionGauge.set({ condition }, 0);
+      this.redisErrors.inc({ condition }, 0);
+    }
+    this.redisDataLostTotal = new Counter({ name: `${PREFIX}redis_data_lost_total`, help: 'times Redis was found to have lost the processing list (FLUSHALL, a restart without persistence) since Kafka\'s committed position', registers });
+    this.redisLostBatchesTotal = new Counter({ name: `${PREFIX}redis_lost_batches_total`, help: 'batches that were in flight in a processing list Redis lost, not in Kafka: lost with it', registers });
     new Gauge({ name: `${PREFIX}kafka_up`, help: '1 while the broker answers and publishing is not failing', registers, collect() { this.set(state.kafka ? 1 : 0); } });
     this.sourceBacklog = new Gauge({ name: `${PREFIX}source_backlog`, help: 'CDRs waiting in the source list (LLEN at scrape time)', registers, collect: () => this.refreshLengths() });
     this.inFlight = new Gauge({ name: `${PREFIX}in_flight`, help: 'CDRs in the processing list (LLEN at scrape time)', registers, collect: () => this.refreshLengths() });
@@ -145,6 +159,22 @@ export class BridgeMetrics implements BridgeObserver {
 
   retried(operation: Operation): void {
     this.retries.inc({ operation });
+  }
+
+  redisDataLost(lostBatches: number): void {
+    this.redisDataLostTotal.inc();
+    this.redisLostBatchesTotal.inc(lostBatches);
+  }
+
+  /** A Redis condition started or ended (source/redis-condition-watch.ts); not part of BridgeObserver. */
+  redisCondition(condition: string, active: boolean, action: string): void {
+    this.redisConditionGauge.set({ condition }, active ? 1 : 0);
+    this.state.setRedisCondition(condition, active, action);
+  }
+
+  /** Redis refused one command or connection attempt with a condition. */
+  redisRefused(condition: string): void {
+    this.redisErrors.inc({ condition });
   }
 
   /**

@@ -8,6 +8,8 @@ export interface Readiness {
   role: Role;
   redis: boolean;
   kafka: boolean;
+  /** Present while Redis refuses the bridge's commands: which condition, and what to do. */
+  redisConditions?: { condition: string; action: string }[];
 }
 
 export class ReadinessState {
@@ -17,6 +19,8 @@ export class ReadinessState {
   private kafkaSeen = false;
   /** What the periodic probe saw; true when there is no probe, so it never blocks on its own. */
   private kafkaProbed = true;
+  /** Conditions in force (READONLY, BUSY, …) and what to do about each, oldest first. */
+  private readonly redisConditions = new Map<string, string>();
 
   get role(): Role {
     return this.currentRole;
@@ -33,6 +37,11 @@ export class ReadinessState {
     this.redis = up;
   }
 
+  setRedisCondition(condition: string, active: boolean, action: string): void {
+    if (active) this.redisConditions.set(condition, action);
+    else this.redisConditions.delete(condition);
+  }
+
   setKafkaSeen(up: boolean): void {
     this.kafkaSeen = up;
   }
@@ -45,14 +54,17 @@ export class ReadinessState {
     return this.kafkaSeen && this.kafkaProbed;
   }
 
+  /** Connected, and answering: a Redis that refuses every write is no more use than none. */
   get redisUp(): boolean {
-    return this.redis;
+    return this.redis && this.redisConditions.size === 0;
   }
 
   current(): Readiness {
     const role = this.currentRole;
     const kafka = this.kafka;
-    const ready = (role === 'leader' || role === 'standby') && this.redis && kafka;
-    return { ready, role, redis: this.redis, kafka };
+    const redis = this.redisUp;
+    const ready = (role === 'leader' || role === 'standby') && redis && kafka;
+    const conditions = [...this.redisConditions].map(([condition, action]) => ({ condition, action }));
+    return { ready, role, redis, kafka, ...(conditions.length > 0 && { redisConditions: conditions }) };
   }
 }

@@ -4,6 +4,8 @@
 
 import Redis, { type RedisOptions } from 'ioredis';
 import type { Logger } from '../log';
+import { conditionOf, conditionText } from './redis-condition';
+import type { RedisConditionWatch } from './redis-condition-watch';
 import { endpointOptions, redisTarget, type RedisEndpointSettings } from './redis-endpoint';
 
 /** Every field of the endpoint is required (if undefined) so no caller drops TLS or auth by accident. */
@@ -14,15 +16,22 @@ export interface ConnectOptions {
   failFast?: boolean;
   /** Told every time the connection becomes ready (true) or is lost (false); for readiness. */
   onState?: (up: boolean) => void;
+  /** Told of this connection's failures and readiness; it speaks for the conditions it names. */
+  conditions?: RedisConditionWatch;
 }
 
 export function connectRedis(settings: RedisSettings, name: string, log: Logger, opts: ConnectOptions = {}): Redis {
   const options: RedisOptions = {
     connectionName: name,
     maxRetriesPerRequest: opts.failFast ? 1 : null,
-    enableReadyCheck: true,
+    // A one-shot command asks once and says what Redis answered (LOADING …) instead of waiting
+    // out a load; behind Sentinel the check also makes sure the server is the master, so it stays.
+    enableReadyCheck: !opts.failFast || settings.redisSentinels !== undefined,
     lazyConnect: true,
     connectTimeout: 5000,
+    // A Redis loading its dataset is asked again after its own estimate, at most this much later:
+    // the bridge goes on within a second of the load's end, without asking in a loop.
+    maxLoadingRetryTime: 1000,
     retryStrategy: (attempt) => (opts.failFast && attempt > 3 ? null : Math.min(100 * 2 ** Math.min(attempt, 6), 5000)),
     ...(settings.redisPassword ? { password: settings.redisPassword } : {}),
     ...endpointOptions(settings, log),
@@ -30,13 +39,17 @@ export function connectRedis(settings: RedisSettings, name: string, log: Logger,
   const redis = new Redis(settings.redisUrl, options);
   let down = false;
   let everReady = false;
+  opts.conditions?.watchConnection(redis, name);
   redis.on('error', (err: Error) => {
     opts.onState?.(false);
-    if (down) return;
+    // A refusal with a name (WRONGPASS, NOAUTH, …) is said once by the condition watch.
+    const condition = conditionOf(err);
+    if (down || (opts.conditions && condition !== undefined && condition !== 'unreachable')) return;
     down = true;
     const at = redisTarget(settings);
-    if (everReady) log.warn({ connection: name, redis: at, err: err.message }, 'redis connection lost; reconnecting');
-    else log.warn({ connection: name, redis: at, err: err.message }, `redis unreachable at ${at}; retrying`);
+    const { action } = conditionText('unreachable');
+    if (everReady) log.warn({ connection: name, redis: at, err: err.message, condition: 'unreachable', action }, `redis connection lost; reconnecting — ${action}`);
+    else log.warn({ connection: name, redis: at, err: err.message, condition: 'unreachable', action }, `redis unreachable at ${at}; retrying — ${action}`);
   });
   redis.on('close', () => opts.onState?.(false));
   redis.on('ready', () => {

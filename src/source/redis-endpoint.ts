@@ -13,6 +13,8 @@ export interface RedisEndpointSettings {
   redisUsername: string | undefined;
   redisTlsCaFile: string | undefined;
   redisTlsInsecure: boolean;
+  redisTlsCertFile: string | undefined;
+  redisTlsKeyFile: string | undefined;
   redisSentinels: readonly string[] | undefined;
   redisSentinelName: string | undefined;
   redisSentinelPassword: string | undefined;
@@ -65,6 +67,8 @@ function tlsOptions(settings: RedisEndpointSettings, log: Logger): ConnectionOpt
   }
   return {
     ...(settings.redisTlsCaFile !== undefined ? { ca: [readFileSync(settings.redisTlsCaFile)] } : {}),
+    // A client certificate, for a Redis with `tls-auth-clients yes` (config/consistency.ts pairs the two).
+    ...(settings.redisTlsCertFile !== undefined && settings.redisTlsKeyFile !== undefined ? { cert: readFileSync(settings.redisTlsCertFile), key: readFileSync(settings.redisTlsKeyFile) } : {}),
     ...(settings.redisTlsInsecure ? { rejectUnauthorized: false } : {}),
   };
 }

@@ -201,6 +201,11 @@ export class ReliableList {
     return out;
   }
 
+  /** The processing list's id: null before the first take of a list created anew (see take-6.lua). */
+  async listId(): Promise<string | null> {
+    return this.redis.hget(this.companions.meta, 'id');
+  }
+
   async inFlightCount(): Promise<number> {
     return this.redis.llen(this.keys.processing);
   }

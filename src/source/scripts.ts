@@ -3,6 +3,7 @@
 // on a connection). Each declares its flags on a first line (`#!lua flags=allow-oom`, Redis 7.0+):
 // every write the bridge makes to move CDRs out of Redis must work on a full Redis.
 
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type Redis from 'ioredis';
@@ -44,6 +45,24 @@ export interface ScriptCommands {
 }
 
 export type ScriptedRedis = Redis & ScriptCommands;
+
+let names: Map<string, string> | undefined;
+
+/**
+ * The file a script came from (`take-6.lua`), given what a command carries: its SHA1 for EVALSHA,
+ * or its source for EVAL; `unknown` for a script the bridge does not own.
+ */
+export function scriptName(shaOrSource: string): string {
+  if (!names) {
+    names = new Map();
+    for (const s of scriptFiles()) {
+      const file = `${s.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}-${s.numberOfKeys}.lua`;
+      names.set(createHash('sha1').update(s.lua).digest('hex'), file);
+      names.set(s.lua, file);
+    }
+  }
+  return names.get(shaOrSource) ?? 'unknown';
+}
 
 export function installScripts(redis: Redis): ScriptedRedis {
   for (const s of scriptFiles()) {

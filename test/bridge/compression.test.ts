@@ -105,7 +105,7 @@ describe('compression', () => {
     const payloads = takeSynthetic(10_000, { seed: 90 });
     const env = s.env({ KAFKA_COMPRESSION: 'lz4' });
     // The first bridge dies (SIGKILL) right after its first lz4 transaction commits, before the ack.
-    const first = BridgeProcess.run({ ...env, CDR_BRIDGE_FAILPOINT: 'crash-after-commit' });
+    const first = BridgeProcess.run({ ...env, CDR_BRIDGE_FAILPOINT: 'crash-after-commit', CDR_BRIDGE_TEST_FAILPOINTS: 'true' });
     const pushing = pushSteadily(s, payloads);
     assert.equal((await first.exited).signal, 'SIGKILL', first.stderr.slice(-2000));
     await pushing;

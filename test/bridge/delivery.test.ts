@@ -1,13 +1,18 @@
 // The bridge as a process against real Redis and Kafka: everything pushed comes out of the
-// topic, intact and in order per key; crashes and shutdowns lose nothing.
+// topic, intact and in order per key; crashes and shutdowns lose nothing. The topic is read and
+// decoded by the oracle (librdkafka + Apache Avro in Python), the expected CDR computed by the
+// rules in test/support/oracle-cdr.ts; each crash and stop is aimed at a batch in flight.
 
 import assert from 'node:assert/strict';
 import { companionKeys } from '../../src/source/reliable-list';
 import { describe, it } from 'node:test';
 import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
 import { BridgeProcess } from '../support/bridge-process';
-import { assertAllDelivered, assertOrderPerKey, pushSteadily, scenarioFactory } from '../support/scenario';
-import { pushAll, waitFor } from '../support/services';
+import { freezeWithWorkInFlight } from '../support/frozen-mid-batch';
+import { assertAllDeliveredByOracle } from '../support/oracle-cdr';
+import { oracleRecordsUntil } from '../support/oracle-topic';
+import { assertOrderPerKey, pushSteadily, scenarioFactory, sha256 } from '../support/scenario';
+import { pushAll, services, waitFor } from '../support/services';
 import { readTopicUntil } from '../support/topic';
 
 const scenario = scenarioFactory();
@@ -20,9 +25,9 @@ describe('delivery', () => {
     const bridge = BridgeProcess.run(s.env({ KAFKA_KEY_FIELD: 'custom_call_ref' }));
     try {
       await s.drained();
-      const records = await readTopicUntil(s.kafka, s.topic, payloads.length);
+      const records = await oracleRecordsUntil(services.kafkaBrokers, s.topic, payloads.length);
       assert.equal(records.length, payloads.length, 'one record per CDR');
-      const copies = assertAllDelivered(payloads, records);
+      const copies = assertAllDeliveredByOracle(payloads, records);
       assert.equal(copies.size, payloads.length);
       const keys = assertOrderPerKey(records);
       assert.ok(keys > 1000, `many keys carried (${keys})`);
@@ -36,26 +41,29 @@ describe('delivery', () => {
     assert.ok(infoPerCdr < 20, `lifecycle-only logging at info (${infoPerCdr} lines for 10,000 CDRs)`);
   });
 
-  it('loses nothing when the bridge is killed with SIGKILL mid-stream and restarted', async () => {
+  it('loses nothing when the bridge is killed with SIGKILL mid-stream, a batch in flight, and restarted', async () => {
     const s = scenario();
     const payloads = takeSynthetic(10_000, { seed: 2 });
     const first = BridgeProcess.run(s.env());
     await first.waitForLog('acquired the lease');
-    // Half pushed while the first streams, which is killed mid-stream; the other half after,
-    // so the second always has work (a fast first bridge could otherwise drain everything).
-    const pushing = pushSteadily(s, payloads.slice(0, 5000));
+    // Pushed while the first streams; it is killed mid-stream, at a moment it holds a batch in
+    // flight, and the rest is pushed meanwhile, so the second always has work too.
+    const pushing = pushSteadily(s, payloads, 100, 40);
     await readTopicUntil(s.kafka, s.topic, 3000);
+    const inFlight = await freezeWithWorkInFlight(first, s.redis, s.processing);
     first.kill('SIGKILL');
     const { signal } = await first.exited;
     assert.equal(signal, 'SIGKILL');
     await pushing;
-    await pushAll(s.redis, s.source, payloads.slice(5000));
     const second = BridgeProcess.run(s.env());
     try {
+      const settling = await second.waitForLog('settling what was in flight');
+      assert.equal(settling.cdrs, inFlight.length, `the restart settled exactly the batch in flight at the kill (${inFlight.length} CDRs)`);
       await s.drained();
-      const records = await readTopicUntil(s.kafka, s.topic, payloads.length);
-      const copies = assertAllDelivered(payloads, records);
+      const records = await oracleRecordsUntil(services.kafkaBrokers, s.topic, payloads.length);
+      const copies = assertAllDeliveredByOracle(payloads, records);
       assert.equal(copies.size, payloads.length, 'every CDR present');
+      assert.equal(records.length, payloads.length, 'every CDR once');
       assert.deepEqual(await s.lengths(), { source: 0, processing: 0, deadLetter: 0 });
     } finally {
       assert.equal((await second.stop()).code, 0);
@@ -81,9 +89,9 @@ describe('delivery', () => {
     const bridge = BridgeProcess.run(s.env());
     try {
       await s.drained();
-      const records = await readTopicUntil(s.kafka, s.topic, good.length);
+      const records = await oracleRecordsUntil(services.kafkaBrokers, s.topic, good.length);
       assert.equal(records.length, good.length);
-      assertAllDelivered(good, records);
+      assertAllDeliveredByOracle(good, records);
       const letters = (await s.redis.lrangeBuffer(s.deadLetter, 0, -1)).reverse().map((b) => JSON.parse(b.toString()) as Record<string, string>);
       assert.equal(letters.length, bad.length);
       letters.forEach((letter, i) => {
@@ -107,24 +115,34 @@ describe('delivery', () => {
     const payloads = takeSynthetic(20_000, { seed: 5 });
     const strays = takeSynthetic(30, { seed: 6 });
     await pushAll(s.redis, s.source, payloads);
-    const bridge = BridgeProcess.run(s.env());
+    // Small batches: the backlog drains over seconds, not a blink, so the strays land mid-drain.
+    const bridge = BridgeProcess.run(s.env({ BATCH_SIZE: '50' }));
+    const landing = companionKeys(s.processing).landing;
     try {
       await bridge.waitForLog('acquired the lease');
       // Mid-drain, items appear in the landing list as a blocking take of a deposed leader leaves
       // them: it cannot check the lease, so it moves into the landing list, never into a batch.
-      await readTopicUntil(s.kafka, s.topic, 2000);
+      await waitFor('the leader to have taken 2,000 of the backlog', async () => (await s.redis.llen(s.source)) <= payloads.length - 2000, 60_000, 5);
+      const landedWhileBacklog: number[] = [];
       for (let i = 0; i < strays.length; i += 10) {
-        await s.redis.lpush(companionKeys(s.processing).landing, ...strays.slice(i, i + 10));
+        await s.redis.lpush(landing, ...strays.slice(i, i + 10));
+        landedWhileBacklog.push(await s.redis.llen(s.source));
         await new Promise((r) => setTimeout(r, 15));
       }
+      assert.ok(landedWhileBacklog.every((n) => n > 0), `the fault missed: the backlog was gone before every stray landed (source list at each landing: ${landedWhileBacklog.join(', ')})`);
       await s.drained();
       const all = [...payloads, ...strays];
-      const records = await readTopicUntil(s.kafka, s.topic, all.length);
+      const records = await oracleRecordsUntil(services.kafkaBrokers, s.topic, all.length);
       assert.equal(records.length, all.length, 'every CDR and every stray exactly once');
-      const copies = assertAllDelivered(all, records);
+      const copies = assertAllDeliveredByOracle(all, records);
       assert.equal(copies.size, all.length);
+      // In the next batch, not after the backlog: each stray's partition still has backlog CDRs after it.
+      const strayIds = new Set(strays.map((x) => sha256(x)));
+      const lastBacklog = new Map<number, bigint>();
+      for (const r of records) if (!strayIds.has(r.cdr.cdr_id) && r.offset > (lastBacklog.get(r.partition) ?? -1n)) lastBacklog.set(r.partition, r.offset);
+      for (const r of records) if (strayIds.has(r.cdr.cdr_id)) assert.ok(r.offset < lastBacklog.get(r.partition)!, `stray ${r.cdr.cdr_id.slice(0, 12)} was published before the backlog's end, not after it`);
       assert.deepEqual(await s.lengths(), { source: 0, processing: 0, deadLetter: 0 });
-      assert.equal(await s.redis.llen(companionKeys(s.processing).landing), 0, 'the landing list is empty');
+      assert.equal(await s.redis.llen(landing), 0, 'the landing list is empty');
     } finally {
       assert.equal((await bridge.stop()).code, 0, bridge.stderr.slice(-2000));
     }
@@ -134,27 +152,35 @@ describe('delivery', () => {
     const s = scenario();
     const payloads = takeSynthetic(10_000, { seed: 4 });
     const bridge = BridgeProcess.run(s.env({ KAFKA_KEY_FIELD: 'custom_call_ref' }));
+    await bridge.waitForLog('http endpoints listening');
     await bridge.waitForLog('acquired the lease');
-    const pushing = pushSteadily(s, payloads);
+    const pushing = pushSteadily(s, payloads, 100, 40);
     await readTopicUntil(s.kafka, s.topic, 2000);
+    // SIGTERM reaches it at a moment it holds a batch: sent while it is frozen there, taken on SIGCONT.
+    const inFlight = await freezeWithWorkInFlight(bridge, s.redis, s.processing);
     const stoppedAt = Date.now();
-    const { code } = await bridge.stop('SIGTERM');
+    bridge.kill('SIGTERM');
+    bridge.kill('SIGCONT');
+    const { code } = await bridge.exited;
     assert.equal(code, 0, bridge.stderr.slice(-2000));
     assert.ok(Date.now() - stoppedAt < 10_000, 'stopped within the shutdown timeout');
     await bridge.waitForLog('stopped cleanly', 1000);
     await pushing;
     const left = await s.lengths();
     assert.equal(left.processing, 0, 'nothing left in flight');
-    const records = await readTopicUntil(s.kafka, s.topic, 1);
+    const records = await oracleRecordsUntil(services.kafkaBrokers, s.topic, 1);
+    const published = new Set(records.map((r) => r.cdr.cdr_id));
+    const unfinished = inFlight.filter((p) => !published.has(sha256(p)));
+    assert.equal(unfinished.length, 0, `the ${inFlight.length} CDRs in flight at the SIGTERM were published before the exit (${unfinished.length} were not)`);
     assert.equal(records.length + left.source, payloads.length, 'every CDR is either in the topic or still in the source list');
     assertOrderPerKey(records);
     // What is left is picked up by the next run, oldest first.
     const next = BridgeProcess.run(s.env({ KAFKA_KEY_FIELD: 'custom_call_ref' }));
     try {
       await s.drained();
-      const all = await readTopicUntil(s.kafka, s.topic, payloads.length);
+      const all = await oracleRecordsUntil(services.kafkaBrokers, s.topic, payloads.length);
       assert.equal(all.length, payloads.length);
-      assertAllDelivered(payloads, all);
+      assertAllDeliveredByOracle(payloads, all);
       assertOrderPerKey(all);
     } finally {
       assert.equal((await next.stop()).code, 0);

@@ -226,12 +226,13 @@ describe('a full Redis through a Kafka outage (own stack: the broker is stopped 
       await waitFor('the dialler\'s pushes to be accepted again', async () => dialler.pushed > pushedBefore, 120_000, 50);
       const acceptedAt = Date.now();
       await dialler.done;
-      const report = await settledDelivery(stack.kafka(), s.topic, dialler.ids, 240_000);
+      const report = await settledDelivery(stack.kafkaBrokers, s.topic, dialler.ids, dialler.payloads, 240_000);
       const doneAt = Date.now();
       t.diagnostic(`${report.line}; refused pushes ${dialler.retries} (${refusedBefore} before Kafka came back); Kafka took ${kafkaReady - kafkaBack} ms to start, a restarted bridge led ${ledAt - kafkaReady} ms after, the dialler's pushes were accepted ${acceptedAt - ledAt} ms after that, all ${dialler.ids.length} delivered ${doneAt - kafkaReady} ms after Kafka was ready`);
       assert.equal(report.lost, 0, report.line);
       assert.equal(report.duplicated, 0, report.line);
       assert.equal(report.outOfOrder, 0, report.line);
+      assert.equal(report.altered, 0, report.line);
       assert.equal(report.delivered, 40_000, report.line);
       assert.equal(restarted.filter((b) => b !== leader && lines(b, 'acquired the lease').length === 0).length, 1, 'the other one stands by');
       await drained(redis, s, 60_000);

@@ -10,7 +10,7 @@ import { checkDelivery } from '../support/delivery-check';
 import { cdrsOnKeys, SteadyDialler } from '../support/dialler';
 import { kafkaNode, OwnStack, type KafkaNode } from '../support/own-stack';
 import { uniqueName } from '../support/services';
-import { readTopic } from '../support/topic';
+import { oracleRecords } from '../support/oracle-topic';
 
 export interface ChaosOptions {
   cdrs: number;
@@ -44,6 +44,8 @@ export interface ChaosResult {
   lost: number;
   duplicated: number;
   outOfOrder: number;
+  /** Records whose content is not what the oracle's rules expect of their payload. */
+  altered: number;
   inTopic: number;
   failoverMs: number[];
   seconds: number;
@@ -132,7 +134,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         opts.log(`${event} ${event === 'kill' ? done.kills : done.freezes}: leader pid ${victim.pid} ${event === 'kill' ? 'killed' : 'frozen'}; pid ${next} leads after ${Date.now() - at} ms`);
         // Two bridges again before the next fault — a killed one replaced, as a supervisor would,
         // and ready as a standby, so each failover is measured with a standby in place.
-        if (bridges.filter((b) => b.running).length < 2) await startBridge().waitForLog('lease held by another bridge').catch(() => undefined);
+        if (bridges.filter((b) => b.running).length < 2) await startedUp(startBridge());
       } else if (event === 'broker') {
         const how = done.brokerRestarts % 2 === 0 ? 'stop' : 'kill';
         const node: KafkaNode = nodes.length === 1 ? 'kafka' : kafkaNode(await stack.leaderOf(topic, Math.floor(Math.random() * 3)).catch(() => pick(nodes)));
@@ -170,8 +172,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       await sleep(200);
     }
 
-    const records = await readTopic(stack.kafka(), topic);
-    const report = checkDelivery(dialler.ids, records);
+    // Read by the oracle (librdkafka + Apache Avro in Python), not by the project's reader.
+    const records = await oracleRecords(stack.kafkaBrokers, topic);
+    const report = checkDelivery(dialler.ids, records, dialler.payloads);
     opts.log(`dialler retried ${dialler.retries} pushes (each at most once in the list)`);
     const brokers = nodes.length === 1 ? '' : ` brokers=${nodes.length}`;
     return {
@@ -180,10 +183,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       lost: report.lost,
       duplicated: report.duplicated,
       outOfOrder: report.outOfOrder,
+      altered: report.altered,
       inTopic: records.length,
       failoverMs,
       seconds: (Date.now() - started) / 1000,
-      line: `cdrs=${dialler.pushed}${brokers} kills=${done.kills} freezes=${done.freezes} broker_restarts=${done.brokerRestarts} broker_pauses=${done.brokerPauses} redis_restarts=${done.redisRestarts} lost=${report.lost} duplicated=${report.duplicated} out_of_order=${report.outOfOrder}`,
+      line: `cdrs=${dialler.pushed}${brokers} kills=${done.kills} freezes=${done.freezes} broker_restarts=${done.brokerRestarts} broker_pauses=${done.brokerPauses} redis_restarts=${done.redisRestarts} lost=${report.lost} duplicated=${report.duplicated} out_of_order=${report.outOfOrder} altered=${report.altered}`,
     };
   } catch (err) {
     // What the bridges said last is most of a failed run's story.
@@ -199,6 +203,16 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     if (opts.stack) await opts.stack.heal();
     // On an attached stack this only closes the clients (open ones would keep the process alive).
     await stack.down();
+  }
+}
+
+/** A replacement bridge is up once it leads or stands by; one that never gets there fails the run. */
+async function startedUp(b: BridgeProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!b.logs.some((l) => l.msg.startsWith('acquired the lease') || l.msg.startsWith('lease held by another bridge'))) {
+    if (!b.running) throw new Error(`a replacement bridge (pid ${b.pid}) exited before it led or stood by; stderr:\n${b.stderr.slice(-2000)}`);
+    if (Date.now() > deadline) throw new Error(`a replacement bridge (pid ${b.pid}) neither led nor stood by within 60 s; stderr:\n${b.stderr.slice(-2000)}`);
+    await sleep(50);
   }
 }
 

@@ -14,6 +14,8 @@ describe('chaos', () => {
     assert.equal(result.redisRestarts, 1);
     assert.equal(result.lost, 0, 'no CDR lost');
     assert.equal(result.duplicated, 0, 'no CDR duplicated');
+    assert.equal(result.outOfOrder, 0, 'order per key kept');
+    assert.equal(result.altered, 0, 'every record is the CDR its payload makes, by the oracle\'s rules');
     assert.equal(result.inTopic, result.cdrs, 'the topic holds exactly the CDRs pushed');
     for (const ms of result.failoverMs) assert.ok(ms < 2000 * 3, `failover took ${ms} ms, within a few lease TTLs`);
   });

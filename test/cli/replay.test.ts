@@ -14,7 +14,8 @@ import { closedPort } from '../support/closed-port';
 import { assertAllDelivered, expectedCdr, scenarioFactory, type Scenario } from '../support/scenario';
 import { Lease } from '../../src/source/lease';
 import { companionKeys, ReliableList } from '../../src/source/reliable-list';
-import { BridgeProcess } from '../support/bridge-process';
+import { BridgeProcess, leaseHolderPid } from '../support/bridge-process';
+import { freezeWithWorkInFlight } from '../support/frozen-mid-batch';
 import { pushAll, waitFor } from '../support/services';
 
 const scenario = scenarioFactory();
@@ -176,7 +177,7 @@ describe('cdr-bridge replay', () => {
     const good = takeSynthetic(4, { seed: 28 });
     await pushAll(s.redis, s.source, good);
     // The bridge commits its first transaction, then dies (SIGKILL) before acking it in Redis.
-    const bridge = BridgeProcess.run(s.env({ CDR_BRIDGE_FAILPOINT: 'crash-after-commit' }));
+    const bridge = BridgeProcess.run(s.env({ CDR_BRIDGE_FAILPOINT: 'crash-after-commit', CDR_BRIDGE_TEST_FAILPOINTS: 'true' }));
     const exit = await bridge.exited;
     assert.equal(exit.signal, 'SIGKILL', bridge.stderr.slice(-2000));
     assert.equal((await s.records()).length, 4, 'the transaction was committed');
@@ -193,7 +194,9 @@ describe('cdr-bridge replay', () => {
   it('--publish --force against a live leader mid-stream takes the lease, and every CDR ends in the topic exactly once', async () => {
     const s = scenario();
     const payloads = takeSynthetic(3000, { seed: 32 });
-    const bridge = BridgeProcess.run(s.env({ BATCH_SIZE: '50' }));
+    // A long lease: the frozen leader still holds it when replay comes, so replay must seize it.
+    const env = s.env({ BATCH_SIZE: '50', LEASE_TTL_MS: '60000' });
+    const bridge = BridgeProcess.run(env);
     try {
       await bridge.waitForLog('acquired the lease');
       const pushing = (async () => {
@@ -203,8 +206,17 @@ describe('cdr-bridge replay', () => {
         }
       })();
       await waitFor('the leader to have published some', async () => (await s.records()).length >= 300, 60_000);
-      const { code, stderr } = await runCli(['replay', '--publish', '--force'], s.env());
+      // Replay comes while the leader holds a batch in flight (frozen there) and its lease.
+      const inFlight = await freezeWithWorkInFlight(bridge, s.redis, s.processing);
+      assert.equal(await leaseHolderPid(s.redis, s.source), bridge.pid, 'the leader holds the lease when replay comes');
+      const { code, stdout, stderr } = await runCli(['replay', '--publish', '--force', '--json'], env);
       assert.equal(code, 0, stderr);
+      const summary = JSON.parse(stdout) as { published: number; alreadyInTopic: number; deadLettered: number; topic: string };
+      assert.equal(summary.published + summary.alreadyInTopic, inFlight.length, `replay settled exactly the ${inFlight.length} CDRs in flight: ${stdout}`);
+      assert.equal(summary.deadLettered, 0);
+      // The seizure: thawed, the leader finds it no longer leads (fenced by Kafka, or its lease gone), and leads again after.
+      bridge.kill('SIGCONT');
+      await waitFor('the thawed leader to find it lost the lease', async () => bridge.logs.find((l) => /^no longer the leader|^lease lost to another bridge/.test(l.msg)), 60_000);
       await pushing;
       await s.drained();
       const records = await s.records();
@@ -212,6 +224,7 @@ describe('cdr-bridge replay', () => {
       assert.equal(records.length, payloads.length, 'no CDR twice');
       assert.equal(copies.size, payloads.length);
     } finally {
+      bridge.kill('SIGCONT');
       assert.equal((await bridge.stop()).code, 0, bridge.stderr.slice(-2000));
     }
   });

@@ -175,7 +175,7 @@ describe('credentials: used, and never shown', () => {
     const env = { ...baseEnv(source, uniqueName('test.wrongredis')), REDIS_PASSWORD: secret.wrong, KAFKA_BROKERS: stack.kafkaBrokers };
     const bridge = BridgeProcess.run(env);
     bridges.push(bridge);
-    const warning = await bridge.waitForLog('redis unreachable');
+    const warning = await bridge.waitForLog('redis WRONGPASS: ');
     assert.match(String(warning.err), /^WRONGPASS/);
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(await redis.llen(source), 3, 'nothing taken');
@@ -184,7 +184,7 @@ describe('credentials: used, and never shown', () => {
     const status = await runCli(['status'], env);
     assert.equal(status.code, 1);
     assert.equal(status.stdout, '');
-    assert.match(status.stderr, /^cdr-bridge: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/?: WRONGPASS invalid username-password pair/m);
+    assert.match(status.stderr, /^cdr-bridge: Redis at redis:\/\/127\.0\.0\.1:\d+\/? refuses: WRONGPASS invalid username-password pair.* — give the bridge the current credentials/m);
     assertNoSecrets('run', bridge.stdout, bridge.stderr);
     assertNoSecrets('status', status.stdout, status.stderr);
   });

@@ -126,6 +126,14 @@ describe('security settings', () => {
       [{ SCHEMA_REGISTRY_URL: 'ftp://r:1' }, 'SCHEMA_REGISTRY_URL', /http:\/\/ or https:\/\//],
       [{ SCHEMA_REGISTRY_PASSWORD: 'registry-secret-7' }, 'SCHEMA_REGISTRY_URL', /required with/],
       [{ SCHEMA_REGISTRY_URL: 'http://r:1', SCHEMA_REGISTRY_PASSWORD: 'registry-secret-7' }, 'SCHEMA_REGISTRY_USER', /required with SCHEMA_REGISTRY_PASSWORD/],
+      [{ REDIS_TLS_CERT_FILE: caFile, REDIS_TLS_KEY_FILE: caFile }, 'REDIS_TLS_CERT_FILE', /rediss:\/\//],
+      [{ REDIS_URL: 'rediss://h:1', REDIS_TLS_CERT_FILE: caFile }, 'REDIS_TLS_KEY_FILE', /required with REDIS_TLS_CERT_FILE/],
+      [{ REDIS_URL: 'rediss://h:1', REDIS_TLS_KEY_FILE: caFile }, 'REDIS_TLS_CERT_FILE', /required with REDIS_TLS_KEY_FILE/],
+      [{ KAFKA_SSL_CERT_FILE: caFile, KAFKA_SSL_KEY_FILE: caFile }, 'KAFKA_SSL_CERT_FILE', /set KAFKA_SSL=true/],
+      [{ KAFKA_SSL: 'true', KAFKA_SSL_KEY_FILE: caFile }, 'KAFKA_SSL_CERT_FILE', /required with KAFKA_SSL_KEY_FILE/],
+      [{ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: path.join(dir, 'missing.pem') }, 'KAFKA_SSL_CERT_FILE', /cannot read the file/],
+      [{ SCHEMA_REGISTRY_CA_FILE: caFile }, 'SCHEMA_REGISTRY_CA_FILE', /must start with https:\/\//],
+      [{ SCHEMA_REGISTRY_URL: 'http://r:1', SCHEMA_REGISTRY_CA_FILE: caFile }, 'SCHEMA_REGISTRY_CA_FILE', /must start with https:\/\//],
     ];
     for (const [env, setting, problem] of cases) {
       const err = configError(env);

@@ -16,6 +16,7 @@ describe('chaos on three brokers', () => {
     assert.equal(result.lost, 0, 'no CDR lost');
     assert.equal(result.duplicated, 0, 'no CDR duplicated');
     assert.equal(result.outOfOrder, 0, 'order per key kept');
+    assert.equal(result.altered, 0, 'every record is the CDR its payload makes, by the oracle\'s rules');
     assert.equal(result.inTopic, result.cdrs, 'the topic holds exactly the CDRs pushed');
   });
 });

@@ -3,13 +3,16 @@
 // filesystem. scripts/test-image starts the engine and makes the base image; nothing is pulled.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
 import { ROOT } from '../support/bridge-process';
 import { closedPort } from '../support/closed-port';
 import { docker, dockerOk, inspect } from '../support/docker';
+import { LocalRedis } from '../support/local-redis';
+import { makeTestCa } from '../support/test-ca';
 import { assertAllDelivered, scenarioFactory, type Scenario } from '../support/scenario';
 import { pushAll, uniqueName, waitFor } from '../support/services';
 import { readTopicUntil } from '../support/topic';
@@ -150,6 +153,34 @@ describe('the container image', () => {
     const left = await s.redis.llen(s.source);
     t.diagnostic(`stopped with ${second.length - left} of the backlog's ${second.length} CDRs carried, ${left} left in the source list`);
     await assertDeliveredOnce(s, [...first, ...second].slice(0, first.length + second.length - left));
+  });
+
+  it('trusts a CA added to the image\'s store with no *_CA_FILE (bin/cdr-bridge runs Node with --use-system-ca)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cdr-bridge-image-ca-'));
+    const ca = makeTestCa(dir);
+    // A Redis that speaks only TLS, its certificate signed by a CA no store holds yet.
+    const server = await LocalRedis.start(path.join(dir, 'redis'), ['--tls-cert-file', ca.certFile, '--tls-key-file', ca.keyFile, '--tls-ca-cert-file', ca.caFile, '--tls-auth-clients', 'no'], { tlsOnly: true });
+    const trusting = `${IMAGE}-with-ca`;
+    try {
+      // As an operator adds a corporate CA to an image: into the store, with Debian's own tool.
+      copyFileSync(ca.caFile, path.join(dir, 'test-ca.crt'));
+      writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${IMAGE}\nUSER root\nCOPY test-ca.crt /usr/local/share/ca-certificates/\nRUN update-ca-certificates\nUSER node\n`);
+      const built = await docker(['build', '--network', 'host', '-t', trusting, dir], 5 * 60_000);
+      assert.equal(built.code, 0, built.output.slice(-3000));
+      const s = newScenario();
+      const envFlags = Object.entries({ ...s.env(), REDIS_URL: `rediss://127.0.0.1:${server.port}` }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+      const trusted = await docker(['run', '--rm', '--network', 'host', ...envFlags, trusting, 'status', '--json'], 120_000);
+      assert.equal(trusted.code, 0, trusted.output.slice(-3000));
+      assert.equal((JSON.parse(trusted.stdout) as { source: { length: number } }).source.length, 0);
+      // The same command in the image without the CA in its store: refused, so the store is what was trusted.
+      const refused = await docker(['run', '--rm', '--network', 'host', ...envFlags, IMAGE, 'status'], 120_000);
+      assert.equal(refused.code, 1, refused.output.slice(-3000));
+      assert.match(refused.stderr, /^cdr-bridge: cannot reach Redis at rediss:\/\/127\.0\.0\.1:\d+\/?: .*(self[- ]signed certificate|unable to (get local issuer|verify))/m);
+    } finally {
+      await docker(['rmi', '-f', trusting]);
+      await server.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a second container stands by and takes over when the first is killed', async () => {

@@ -8,6 +8,7 @@ import { FencedError } from '../../src/errors';
 import { createLogger } from '../../src/log';
 import { KafkaSink, type OutMessage, type SinkSettings } from '../../src/sink/kafka-sink';
 import { createProducer } from '../../src/sink/producer';
+import { oracleRawValues } from '../support/oracle-topic';
 import { kafkaSettings, services, uniqueName } from '../support/services';
 import { readToEnd } from '../../src/sink/topic-reader';
 
@@ -82,7 +83,7 @@ describe('transactional sink', () => {
     assert.deepEqual(await third.committedProgress(), { listId: 'L', seq: 2 });
   });
 
-  it('reads the last committed position, skipping an aborted one, while another producer holds a transaction open on the progress topic', async () => {
+  it('reads the last committed position, skipping an aborted transaction\'s position, while another producer holds a transaction open on the progress topic', async () => {
     const progressTopic = uniqueName('test.progress');
     const mine = settings(uniqueName('test.txn'), uniqueName('tx-mine'), progressTopic);
     const a = sink(mine);
@@ -102,11 +103,15 @@ describe('transactional sink', () => {
       await a.begin();
       await a.send([message('m4')]);
       await a.commit({ listId: 'L', seq: 4 });
-      // A transaction of mine that fails before its commit is aborted by the next init.
+      // A transaction of mine that carried its position (its last send did) and failed before
+      // its commit: the next init aborts it, position record and all.
       await a.begin();
-      await a.send([message('m5')]);
+      await a.send([message('m5')], { listId: 'L', seq: 5 });
       const b = await initialised(mine);
-      assert.deepEqual(await b.committedProgress(), { listId: 'L', seq: 4 });
+      // Read by the oracle (librdkafka, read_uncommitted): the aborted position is in the log.
+      const written = (await oracleRawValues(services.kafkaBrokers, progressTopic, true)).map(String);
+      assert.ok(written.some((v) => /"seq":5[,}]/.test(v)), `the aborted transaction wrote its position L/5: ${written.join(' | ')}`);
+      assert.deepEqual(await b.committedProgress(), { listId: 'L', seq: 4 }, 'the reader skipped the aborted position L/5');
     } finally {
       await open.abort().catch(() => undefined);
       await other.close(true);

@@ -8,7 +8,7 @@ import { InFlight } from '../../src/source/in-flight';
 import { Lease } from '../../src/source/lease';
 import { companionKeys, ReliableList } from '../../src/source/reliable-list';
 import { Scenario } from '../support/scenario';
-import { redisClient } from '../support/services';
+import { redisClient, waitFor } from '../support/services';
 
 const scenarios: Scenario[] = [];
 const blocking = redisClient();
@@ -103,7 +103,13 @@ describe('ReliableList: numbered batches and acks by position', () => {
 
   it('a blocking take returns what arrives while it waits, as a numbered batch', async () => {
     const { s, list, token } = await setUp([]);
+    const blockingId = Number(await blocking.client('ID'));
     const taking = list.take(10, 5000, token);
+    // Pushed only once Redis shows the take blocked in its BLMOVE, so the wait itself is exercised.
+    await waitFor('the take to block in BLMOVE', async () => {
+      const me = String(await s.redis.client('LIST')).split('\n').find((line) => line.startsWith(`id=${blockingId} `));
+      return me !== undefined && / cmd=blmove /.test(me) && / flags=b /.test(me);
+    }, 4000, 5);
     await s.redis.lpush(s.source, 'late');
     const batch = await taking;
     assert.deepEqual([batch?.seq, text(batch?.items)], [1, ['late']]);

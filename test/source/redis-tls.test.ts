@@ -12,18 +12,22 @@ import { BridgeProcess, runCli } from '../support/bridge-process';
 import { LocalRedis } from '../support/local-redis';
 import { assertAllDelivered } from '../support/scenario';
 import { kafkaSettings, pushAll, services, uniqueName, waitFor } from '../support/services';
-import { makeTestCa } from '../support/test-ca';
+import { makeTestCa, type TestCa } from '../support/test-ca';
 import { readTopicUntil } from '../support/topic';
 
 let dir: string;
 let server: LocalRedis;
 let redis: Redis;
 let caFile: string;
+let ca: TestCa;
+/** A Redis that requires a client certificate (`tls-auth-clients yes`). */
+let mutual: LocalRedis;
+let mutualRedis: Redis;
 const bridges: BridgeProcess[] = [];
 
 before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'cdr-bridge-tls-'));
-  const ca = makeTestCa(dir);
+  ca = makeTestCa(dir);
   caFile = ca.caFile;
   server = await LocalRedis.start(path.join(dir, 'redis'), [
     '--tls-cert-file', ca.certFile,
@@ -33,28 +37,38 @@ before(async () => {
     '--appendonly', 'yes',
   ], { tlsOnly: true });
   redis = new Redis({ host: '127.0.0.1', port: server.port, tls: { ca: [readFileSync(caFile)] }, maxRetriesPerRequest: 3 });
+  mutual = await LocalRedis.start(path.join(dir, 'redis-mutual'), [
+    '--tls-cert-file', ca.certFile,
+    '--tls-key-file', ca.keyFile,
+    '--tls-ca-cert-file', caFile,
+    '--tls-auth-clients', 'yes',
+    '--appendonly', 'yes',
+  ], { tlsOnly: true });
+  mutualRedis = new Redis({ host: '127.0.0.1', port: mutual.port, tls: { ca: [readFileSync(caFile)], cert: readFileSync(ca.clientCertFile), key: readFileSync(ca.clientKeyFile) }, maxRetriesPerRequest: 3 });
 }, { timeout: 60_000 });
 
 after(async () => {
   await Promise.all(bridges.map((b) => b.stop('SIGKILL')));
   redis?.disconnect();
+  mutualRedis?.disconnect();
   await server?.kill();
+  await mutual?.kill();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function env(source: string, topic: string, extra: Record<string, string>): Record<string, string> {
-  return { REDIS_URL: `rediss://127.0.0.1:${server.port}`, KAFKA_BROKERS: services.kafkaBrokers, CDR_SOURCE_KEY: source, KAFKA_TOPIC: topic, HTTP_PORT: '0', ...extra };
+function env(source: string, topic: string, extra: Record<string, string>, port = server.port): Record<string, string> {
+  return { REDIS_URL: `rediss://127.0.0.1:${port}`, KAFKA_BROKERS: services.kafkaBrokers, CDR_SOURCE_KEY: source, KAFKA_TOPIC: topic, HTTP_PORT: '0', ...extra };
 }
 
 function payloads(n: number, name: string): string[] {
   return Array.from({ length: n }, (_, i) => JSON.stringify({ internal_call_ref: `${name}-${i}`, ext: '1001', seq: i }));
 }
 
-async function runUntilDrained(source: string, topic: string, sent: string[], extra: Record<string, string>): Promise<BridgeProcess> {
-  await pushAll(redis, source, sent);
-  const bridge = BridgeProcess.run(env(source, topic, extra));
+async function runUntilDrained(source: string, topic: string, sent: string[], extra: Record<string, string>, client = redis, port = server.port): Promise<BridgeProcess> {
+  await pushAll(client, source, sent);
+  const bridge = BridgeProcess.run(env(source, topic, extra, port));
   bridges.push(bridge);
-  await waitFor('the lists to drain', async () => (await redis.llen(source)) + (await redis.llen(`${source}:processing`)) === 0, 60_000);
+  await waitFor('the lists to drain', async () => (await client.llen(source)) + (await client.llen(`${source}:processing`)) === 0, 60_000);
   assertAllDelivered(sent, await readTopicUntil(kafkaSettings(), topic, sent.length));
   assert.equal((await bridge.stop()).code, 0);
   return bridge;
@@ -87,5 +101,21 @@ describe('Redis over TLS (rediss://)', () => {
     const warnings = bridge.logs.filter((l) => l.msg.includes('REDIS_TLS_INSECURE'));
     assert.equal(warnings.length, 1, bridge.stderr);
     assert.equal(warnings[0]!.level, 'warn');
+  });
+
+  it('shows a Redis that requires a client certificate the one in REDIS_TLS_CERT_FILE/REDIS_TLS_KEY_FILE, and delivers every CDR', async () => {
+    const mtls = { REDIS_TLS_CA_FILE: caFile, REDIS_TLS_CERT_FILE: ca.clientCertFile, REDIS_TLS_KEY_FILE: ca.clientKeyFile };
+    const bridge = await runUntilDrained(uniqueName('test:mtls'), uniqueName('test.mtls'), payloads(12, 'mtls'), mtls, mutualRedis, mutual.port);
+    assert.equal(bridge.logs.filter((l) => l.level === 'warn').length, 0, bridge.stderr);
+  });
+
+  it('without a client certificate that Redis is refused with one line naming the settings to set; a half pair is a configuration error', async () => {
+    const source = uniqueName('test:mtlsrefused');
+    const status = await runCli(['status'], env(source, uniqueName('test.mtlsrefused'), { REDIS_TLS_CA_FILE: caFile }, mutual.port));
+    assert.equal(status.code, 1);
+    assert.equal(status.stderr, `cdr-bridge: cannot reach Redis at rediss://127.0.0.1:${mutual.port}: the server requires a client certificate (TLS alert "certificate required"): set REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE\n`);
+    const half = await runCli(['status'], env(source, uniqueName('test.mtlsrefused'), { REDIS_TLS_CA_FILE: caFile, REDIS_TLS_CERT_FILE: ca.clientCertFile }, mutual.port));
+    assert.equal(half.code, 2);
+    assert.equal(half.stderr, 'cdr-bridge: REDIS_TLS_KEY_FILE: is required with REDIS_TLS_CERT_FILE (the client certificate\'s private key)\n');
   });
 });

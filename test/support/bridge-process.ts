@@ -102,7 +102,12 @@ export class BridgeProcess {
     // A signal that reaches `run` before it installs its handlers (node still loading) ends it at
     // once, exit by signal: a test that found its work done early stops a bridge still starting.
     // Wait until it listens (its handlers are in place by then), as an operator's would have.
-    if (this.args[0] === 'run') await this.waitForLog('http endpoints listening', 30_000).catch(() => undefined);
+    // One that has exited already needs no stopping; one still running but never listening fails the wait.
+    if (this.args[0] === 'run' && this.running) {
+      await this.waitForLog('http endpoints listening', 30_000).catch((err: Error) => {
+        if (this.running) throw err;
+      });
+    }
     this.kill(signal);
     return this.exited;
   }

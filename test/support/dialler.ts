@@ -32,6 +32,8 @@ export class SteadyDialler {
   retries = 0;
   /** cdr_id (SHA-256 of the payload) of every CDR pushed, oldest first. */
   readonly ids: string[] = [];
+  /** The payloads pushed, in the same order: what the topic's records must decode to. */
+  readonly payloads: string[] = [];
   readonly done: Promise<void>;
   private paused = false;
   private stopped = false;
@@ -66,6 +68,7 @@ export class SteadyDialler {
         }
       }
       for (const c of chunk) this.ids.push(createHash('sha256').update(c).digest('hex'));
+      this.payloads.push(...chunk);
       this.pushed += n;
       const due = started + (this.pushed / rate) * 1000;
       await sleep(Math.max(0, due - Date.now()));

@@ -22,9 +22,10 @@ export class LocalRedis {
   /**
    * Starts `redis-server` (or `redis-sentinel` when `sentinelConfig` is given: its config file
    * is written first, as Sentinel rewrites it) in `dir`, and resolves once it logs that it
-   * accepts connections. `args` come after the port; give `--port 0 --tls-port` for TLS only.
+   * accepts connections (or, with `until`, once its log matches that: e.g. /Server initialized/ to
+   * catch it still loading its data). `args` come after the port; `--port 0 --tls-port` for TLS only.
    */
-  static async start(dir: string, args: string[] = [], opts: { sentinelConfig?: string[]; port?: number; tlsOnly?: boolean } = {}): Promise<LocalRedis> {
+  static async start(dir: string, args: string[] = [], opts: { sentinelConfig?: string[]; port?: number; tlsOnly?: boolean; until?: RegExp } = {}): Promise<LocalRedis> {
     mkdirSync(dir, { recursive: true });
     const port = opts.port ?? (await closedPort());
     const logfile = path.join(dir, 'redis.log');
@@ -46,7 +47,7 @@ export class LocalRedis {
     child.on('exit', () => live.delete(child));
     const server = new LocalRedis(port, dir, child);
     const deadline = Date.now() + 15_000;
-    const ready = opts.sentinelConfig ? /\+monitor master/ : /Ready to accept connections/;
+    const ready = opts.until ?? (opts.sentinelConfig ? /\+monitor master/ : /Ready to accept connections/);
     while (!ready.test(server.log())) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${command} exited at start:\n${server.log().slice(-2000)}`);
       if (Date.now() > deadline) throw new Error(`${command} on port ${port} not ready after 15 s:\n${server.log().slice(-2000)}`);

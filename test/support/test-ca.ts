@@ -1,4 +1,4 @@
-// A throwaway certificate authority and a server certificate for 127.0.0.1 it signed, made with
+// A throwaway certificate authority, a server certificate for 127.0.0.1 and a client certificate it signed, made with
 // the openssl command line, for tests of TLS against real servers (Redis, Kafka).
 
 import assert from 'node:assert/strict';
@@ -15,6 +15,10 @@ export interface TestCa {
   keyFile: string;
   /** PEM: key and certificate in one file (Kafka's PEM keystore). */
   keystoreFile: string;
+  /** PEM: a client certificate the CA signed (CN=cdr-bridge), for servers that require one. */
+  clientCertFile: string;
+  /** PEM: its unencrypted private key. */
+  clientKeyFile: string;
 }
 
 export function makeTestCa(dir: string): TestCa {
@@ -26,7 +30,13 @@ export function makeTestCa(dir: string): TestCa {
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
   writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
   openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf']);
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=cdr-bridge']);
+  writeFileSync(path.join(dir, 'client-ext.cnf'), 'extendedKeyUsage=clientAuth\n');
+  openssl(['x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem', '-days', '2', '-extfile', 'client-ext.cnf']);
   const keystoreFile = path.join(dir, 'server-keystore.pem');
   writeFileSync(keystoreFile, readFileSync(path.join(dir, 'server.key'), 'utf8') + readFileSync(path.join(dir, 'server.pem'), 'utf8'));
-  return { caFile: path.join(dir, 'ca.pem'), certFile: path.join(dir, 'server.pem'), keyFile: path.join(dir, 'server.key'), keystoreFile };
+  return {
+    caFile: path.join(dir, 'ca.pem'), certFile: path.join(dir, 'server.pem'), keyFile: path.join(dir, 'server.key'), keystoreFile,
+    clientCertFile: path.join(dir, 'client.pem'), clientKeyFile: path.join(dir, 'client.key'),
+  };
 }

@@ -7,7 +7,7 @@ import { OperationError, UsageError } from '../../errors';
 import { createLogger } from '../../log';
 import { DeadLetterList, type ListedLetter } from '../../source/dead-letter-list';
 import { openRedis } from '../connections';
-import { configOf, REDIS_SETTINGS, withSettings } from '../options';
+import { configOf, namedRedis, REDIS_SETTINGS, withSettings } from '../options';
 import { Progress } from '../progress';
 import { formatTable } from '../table';
 
@@ -140,14 +140,6 @@ function purgeCommand(): Command {
           : `purged ${purged} dead letters from ${config.deadLetterKey}\n`);
       }, PURGE_REDIS);
     });
-}
-
-/**
- * A command that changes Redis for good acts only on a Redis the operator named: run from a
- * directory without the .env, it must not quietly purge or fill a local Redis instead.
- */
-function namedRedis(why: string): Requirement {
-  return { anyOf: ['redisUrl', 'redisSentinels'], why };
 }
 
 async function withDeadLetters(cmd: Command, name: string, use: (dlq: DeadLetterList, config: Config) => Promise<void>, require?: Requirement): Promise<void> {

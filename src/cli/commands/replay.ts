@@ -18,7 +18,7 @@ import { InFlight } from '../../source/in-flight';
 import { Lease, type LeaseHolder } from '../../source/lease';
 import { ReliableList } from '../../source/reliable-list';
 import { kafkaUnreachable, openRedis } from '../connections';
-import { configOf, withSettings } from '../options';
+import { configOf, namedRedis, withSettings } from '../options';
 import { Progress } from '../progress';
 import { formatTable } from '../table';
 
@@ -48,7 +48,8 @@ export function replayCommand(): Command {
     .option('--json', 'print JSON for scripts')
     .option('--no-progress', 'no progress bar')
     .action(async (opts: ReplayOptions, cmd: Command) => {
-      const config = configOf(cmd);
+      // Listing reads; --requeue and --publish change Redis, so they need it named as `dlq` does.
+      const config = configOf(cmd, opts.requeue || opts.publish ? namedRedis(`replay ${opts.requeue ? '--requeue' : '--publish'} moves CDRs out of the processing list`) : undefined);
       const log = createLogger('error');
       const redis = await openRedis(config, 'cdr-bridge-replay', log);
       try {
@@ -130,8 +131,8 @@ async function settleInFlight(inFlight: InFlight, redis: Redis, config: Config, 
   const bridge = new Bridge({ list, lease, sink, framer }, { ...config, failpoint: undefined }, log);
   let moved = 0;
   try {
-    await sink.connect().catch((err: unknown) => {
-      throw kafkaUnreachable(config, err);
+    await sink.connect().catch(async (err: unknown) => {
+      throw await kafkaUnreachable(config, err);
     });
     const settled = await bridge.settleOnce({ force: opts.force === true, publish: opts.publish === true }, async () => {
       if (opts.requeue) moved = await requeueInFlight(inFlight, opts);

@@ -1,9 +1,11 @@
 // `cdr-bridge run`: the sidecar itself. Wires config → Redis, Kafka, codec → the bridge loop,
-// and turns SIGTERM/SIGINT into a bounded, clean shutdown.
+// and turns SIGTERM, SIGINT and SIGHUP into a bounded, clean shutdown.
 
 import { Command } from 'commander';
 import { Bridge } from '../../bridge/bridge';
-import { describeConfig } from '../../config/config';
+import { describeConfig, provenanceOf } from '../../config/config';
+import { checkFailpoint } from '../../config/consistency';
+import { describeUnknown } from '../../config/unknown-names';
 import { MessageFraming } from '../../bridge/message-framing';
 import { EncodeThread } from '../../codec/encode-pool';
 import { createLogger } from '../../log';
@@ -17,6 +19,8 @@ import { BridgeMetrics } from '../../ops/metrics';
 import type { BridgeObserver } from '../../bridge/observer';
 import { Lease } from '../../source/lease';
 import { connectRedis } from '../../source/redis-connection';
+import { conditionText, REDIS_CONDITIONS } from '../../source/redis-condition';
+import { RedisConditionWatch } from '../../source/redis-condition-watch';
 import { ReliableList } from '../../source/reliable-list';
 import { configOf, withSettings } from '../options';
 import { pause, backoffMs, untilSuccess } from '../../bridge/backoff';
@@ -33,14 +37,25 @@ export function runCommand(): Command {
   return withSettings(new Command('run'))
     .description('run the bridge: move every CDR from the Redis list into Kafka (leader or hot standby)')
     .action(async (_opts, cmd: Command) => {
-      const config = configOf(cmd);
+      const config = configOf(cmd, undefined, 'caller');
+      checkFailpoint(config);
       const log = createLogger(config.logLevel);
-      log.info({ config: describeConfig(config) }, 'starting cdr-bridge');
+      const { envFile, from, unknown } = provenanceOf(config);
+      // One line: the settings, the .env file read (null: none) and where each non-default setting came from.
+      log.info({ config: describeConfig(config), envFile, from }, 'starting cdr-bridge');
+      for (const u of unknown) log.warn({ variable: u.name, in: u.where, didYouMean: u.suggestion }, describeUnknown(u));
+      if (config.failpoint !== undefined) log.warn({ failpoint: config.failpoint }, `TEST ONLY: failpoint ${config.failpoint} armed (CDR_BRIDGE_TEST_FAILPOINTS): this bridge will ${config.failpoint.startsWith('crash-') ? 'kill' : 'freeze'} itself on purpose`);
 
-      const metrics = new BridgeMetrics({ listLengths: () => list.lengths(), redisMemoryRatio: async () => (await readRedisMemory(redis)).ratio });
+      const metrics = new BridgeMetrics({ listLengths: () => list.lengths(), redisMemoryRatio: async () => (await readRedisMemory(redis)).ratio, redisConditions: REDIS_CONDITIONS });
+      // What Redis refuses (READONLY, BUSY, …) is logged once per condition, counted, and keeps /readyz at 503.
+      const conditions = new RedisConditionWatch(log, {
+        changed: (condition, active) => metrics.redisCondition(condition, active, conditionText(condition).action),
+        refused: (condition) => metrics.redisRefused(condition),
+      });
+      conditions.watchCommands();
       // The main connection speaks for Redis in readiness; the blocking one reaches the same server.
-      const redis = connectRedis(config, 'cdr-bridge', log, { onState: (up) => metrics.redisUp(up) });
-      const blocking = connectRedis(config, 'cdr-bridge-take', log);
+      const redis = connectRedis(config, 'cdr-bridge', log, { onState: (up) => metrics.redisUp(up), conditions });
+      const blocking = connectRedis(config, 'cdr-bridge-take', log, { conditions });
       const list = new ReliableList(redis, blocking, {
         source: config.sourceKey,
         processing: config.processingKey,
@@ -71,8 +86,11 @@ export function runCommand(): Command {
           process.exit(1);
         }, config.shutdownTimeoutMs);
       };
+      // SIGHUP too (a closed terminal, some supervisors): Node's default would exit 129 with the
+      // lease left held until it expires. There is nothing to reload, so it stops the bridge cleanly.
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
+      process.on('SIGHUP', onSignal);
 
       try {
         http = await startHttpServer(config, metrics, log);
@@ -106,6 +124,7 @@ export function runCommand(): Command {
         await encodeThread?.close();
         redis.disconnect();
         blocking.disconnect();
+        conditions.close();
         if (deadline) clearTimeout(deadline);
       }
       log.info('stopped cleanly');

@@ -2,6 +2,8 @@
 // has been in flight, who leads, the topic's partitions and end offsets, and the last doctor result.
 
 import { Command } from 'commander';
+import { provenanceOf, type Provenance } from '../../config/config';
+import { describeUnknown } from '../../config/unknown-names';
 import { createLogger } from '../../log';
 import { withAdmin, type KafkaClientSettings } from '../../sink/kafka-client';
 import { brokerCount, partitionOffsets } from '../../sink/topic-admin';
@@ -11,6 +13,7 @@ import { Lease } from '../../source/lease';
 import { parseInfo } from '../../source/redis-info';
 import { describeMemory, readRedisMemory, type RedisMemory } from '../../source/redis-memory';
 import { companionKeys, oldestInFlightMs } from '../../source/reliable-list';
+import { conditionNow, conditionText, type RedisCondition } from '../../source/redis-condition';
 import { durability } from '../../sink/topics';
 import { kafkaUnreachable, openRedis, redisUnreachable } from '../connections';
 import { configOf, KAFKA_SETTINGS, REDIS_SETTINGS, withSettings } from '../options';
@@ -24,8 +27,12 @@ export interface Status {
     noLeaderReason: string | null };
   /** Used memory against maxmemory (null when INFO is refused). */
   memory: (RedisMemory & { text: string }) | null;
+  /** A condition that makes this Redis refuse writes now (why no bridge may be leading), or null. */
+  redis: { condition: RedisCondition; found: string; action: string } | null;
   topic: { name: string; partitions: { partition: number; low: string; high: string }[]; /** End minus start offsets: the records plus one transaction marker per partition per commit. */
     offsets: number; replicationFactor: number; minInsyncReplicas: number; warning?: string } | { name: string; error: string };
+  /** Where this command's settings came from: the .env file read (null: none), per setting given, and names that are no setting. */
+  config: Provenance;
   /** The last doctor result (of `cdr-bridge doctor` or of a `run` at start), if any. */
   doctor: { key: string; at: number; by: DoctorReport['by']; host: string; ok: number; warn: number; fail: number; notOk: CheckResult[] } | null;
 }
@@ -35,13 +42,14 @@ export function statusCommand(): Command {
     .description('show list lengths, the oldest item in flight, the leader, and the topic\'s offsets')
     .option('--json', 'print JSON for scripts')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const config = configOf(cmd);
+      // Names that are no setting are shown in the status itself, not also on stderr.
+      const config = configOf(cmd, undefined, 'caller');
       const log = createLogger('error');
       const redis = await openRedis(config, 'cdr-bridge-status', log);
       let status: Status;
       let kafkaDown: unknown;
       try {
-        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor, memory, replication] = await Promise.all([
+        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor, memory, replication, condition] = await Promise.all([
           redis.llen(config.sourceKey),
           redis.llen(config.processingKey),
           redis.llen(config.deadLetterKey),
@@ -53,15 +61,19 @@ export function statusCommand(): Command {
           lastReport(redis, config),
           readRedisMemory(redis).catch(() => null),
           redis.info('replication').then(parseInfo, () => ({} as Record<string, string>)),
+          // A refused INFO or CONFIG (an ACL without them) costs only this row.
+          conditionNow(redis).catch(() => undefined),
         ]).catch((err: unknown) => {
           throw redisUnreachable(config, err);
         });
         status = {
+          config: provenanceOf(config),
           source: { key: config.sourceKey, length: source + landing },
           processing: { key: config.processingKey, length: processing, ...oldestInFlight(processing, oldest, serverTime) },
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
           lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null, noLeaderReason: holder ? null : noLeaderReason(memory, replication.role) },
           memory: memory && { ...memory, text: describeMemory(memory) },
+          redis: condition ? { ...condition, action: conditionText(condition.condition).action } : null,
           doctor: doctor ? doctorSummary(doctorKey(config), doctor) : null,
           topic: await topicStatus(config).catch((err: unknown) => {
             kafkaDown = err;
@@ -73,7 +85,7 @@ export function statusCommand(): Command {
       }
       process.stdout.write(opts.json ? `${JSON.stringify(status)}\n` : formatStatus(status));
       // The Redis side is printed all the same: it is what an operator needs during a Kafka outage.
-      if (kafkaDown !== undefined) throw kafkaUnreachable(config, kafkaDown);
+      if (kafkaDown !== undefined) throw await kafkaUnreachable(config, kafkaDown);
     });
 }
 
@@ -116,12 +128,16 @@ function doctorSummary(key: string, r: DoctorReport): NonNullable<Status['doctor
 
 function formatStatus(s: Status): string {
   const age = (ms: number | null): string => (ms === null ? '-' : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
+  const given = Object.entries(s.config.from).map(([name, where]) => `${name} from ${where}`).join(', ');
   const rows: [string, string, string][] = [
+    ['config', s.config.envFile ?? 'no .env file read', given === '' ? 'every setting at its default' : given],
+    ...s.config.unknown.map((u): [string, string, string] => ['', '  warning', describeUnknown(u)]),
     ['source', s.source.key, String(s.source.length)],
     ['processing', s.processing.key, `${s.processing.length} (oldest in flight: ${age(s.processing.oldestAgeMs)})`],
     ['dead letters', s.deadLetter.key, String(s.deadLetter.length)],
     ['leader', s.lease.key, s.lease.holder ? `${s.lease.holder} pid ${s.lease.pid}, since ${new Date(s.lease.sinceMs ?? 0).toISOString()}, lease expires in ${age(s.lease.expiresInMs)}` : `none (no bridge is leading${s.lease.noLeaderReason ? `: ${s.lease.noLeaderReason}` : ''})`],
   ];
+  if (s.redis !== null) rows.push(['redis', s.redis.condition, `${s.redis.found}: writes are refused — ${s.redis.action}`]);
   if (s.memory) rows.push(['memory', 'redis', `${s.memory.text}${s.memory.refusesWrites ? ': full, Redis refuses writes (the dialler\'s pushes fail)' : ''}`]);
   if ('error' in s.topic) rows.push(['topic', s.topic.name, s.topic.error]);
   else {

@@ -38,13 +38,13 @@ export function tailCommand(): Command {
         if (err instanceof UnknownTopicError) {
           throw new ConfigError('KAFKA_TOPIC', `topic "${config.kafkaTopic}" does not exist on Kafka at ${config.kafkaBrokers.join(',')} (tail reads a topic, it never creates one: check the name)`);
         }
-        throw kafkaUnreachable(config, err);
+        throw await kafkaUnreachable(config, err);
       }
       try {
         try {
           from = new Map((await reader.offsets()).map((p) => [p.partition, opts.fromBeginning ? p.low : p.high]));
         } catch (err) {
-          throw kafkaUnreachable(config, err);
+          throw await kafkaUnreachable(config, err);
         }
         await reader.read({ from, signal: done.signal }, async (message) => {
           if (opts.count !== undefined && printed >= opts.count) return;
