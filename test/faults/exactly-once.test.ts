@@ -139,7 +139,7 @@ describe('exactly once on a three-broker cluster', () => {
     const env = s.env();
     // The leader stops itself with its first transaction sent and not committed: a batch is
     // certainly in flight (appended on the brokers, uncommitted) when it is killed.
-    const first = await leaderAndStandby(s, env, true, { CDR_BRIDGE_FAILPOINT: 'stop-before-commit' });
+    const first = await leaderAndStandby(s, env, true, { CDR_BRIDGE_FAILPOINT: 'stop-before-commit', CDR_BRIDGE_TEST_FAILPOINTS: 'true' });
     // Another writer (a second dialler's bridge, say): valid CDRs of its own, idempotent, fast
     // enough to push a crashed batch's first copy out of any read-back window by count.
     const other = await PlainProducer.open(s.kafka);
@@ -219,7 +219,7 @@ describe('exactly once on a three-broker cluster', () => {
       // A long lease: the frozen leader still holds it when replay comes (no standby takes it first).
       const env = s.env({ LEASE_TTL_MS: '60000' });
       // The leader stops itself with its first transaction sent and not committed: a batch in flight.
-      const leader = await leaderAndStandby(s, env, false, { CDR_BRIDGE_FAILPOINT: 'stop-before-commit' });
+      const leader = await leaderAndStandby(s, env, false, { CDR_BRIDGE_FAILPOINT: 'stop-before-commit', CDR_BRIDGE_TEST_FAILPOINTS: 'true' });
       const d = dialler(s, 3000, 100, seed);
       await leader.waitForOutput('failpoint stop-before-commit', 60_000);
       await frozen(leader);
