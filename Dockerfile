@@ -1,6 +1,9 @@
 # cdr-bridge: a small, non-root image. Build stage compiles the TypeScript; the runtime stage
 # carries only production dependencies, the compiled code, the Lua scripts and the schema.
-FROM node:24-bookworm-slim AS build
+# Node is versions.env's NODE_VERSION, the one the tests run (test/deploy/versions.test.ts).
+# Build it with scripts/build-image, which fills in the build arguments below from package.json
+# and git; a plain `docker build .` gives the labels with revision and source "unknown".
+FROM node:24.21.0-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 # --ignore-scripts: the `node` devDependency's install script would fetch a second Node 24 (it
@@ -8,9 +11,23 @@ COPY package.json package-lock.json tsconfig.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
 COPY schemas ./schemas
-RUN mkdir -p test bench && npx tsc -p tsconfig.json
+COPY scripts/build-info ./scripts/
+ARG REVISION=unknown
+# No .git in the build context: the revision comes in as a build argument.
+RUN mkdir -p test bench && npx tsc -p tsconfig.json && CDR_BRIDGE_REVISION="$REVISION" bash scripts/build-info
 
-FROM node:24-bookworm-slim
+FROM node:24.21.0-bookworm-slim
+# OCI annotations (https://github.com/opencontainers/image-spec/blob/main/annotations.md).
+# VERSION's default is package.json's version (test/deploy/versions.test.ts keeps them equal).
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG SOURCE=unknown
+LABEL org.opencontainers.image.title="cdr-bridge" \
+      org.opencontainers.image.description="Moves the Enigma dialler's CDRs from Redis into Kafka as Avro, exactly once" \
+      org.opencontainers.image.version="$VERSION" \
+      org.opencontainers.image.revision="$REVISION" \
+      org.opencontainers.image.source="$SOURCE" \
+      org.opencontainers.image.licenses="MIT"
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

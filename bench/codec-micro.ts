@@ -7,7 +7,7 @@
 
 import { decodePayload } from '../src/codec/decode-payload';
 import { singleObjectFramer, type Framer } from '../src/codec/framing';
-import { encodeBatch } from '../src/bridge/encode-batch';
+import { encodeBatch } from '../src/codec/encode-batch';
 import { median, numberFlag, syntheticBatches } from './stats';
 
 const BATCH = 500;

@@ -9,7 +9,7 @@
 // `node dist/bench/worker-codec.js [--rounds N] [--cdrs N]`
 
 import os from 'node:os';
-import { encodeBatch, type EncodedBatch } from '../src/bridge/encode-batch';
+import { encodeBatch, type EncodedBatch } from '../src/codec/encode-batch';
 import { EncodeThread } from '../src/codec/encode-pool';
 import { singleObjectFramer } from '../src/codec/framing';
 import { median, numberFlag, syntheticBatches } from './stats';

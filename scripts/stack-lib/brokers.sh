@@ -74,9 +74,7 @@ controller.quorum.voters=$(
     IFS=,
     echo "${voters[*]}"
   )
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+$(kafka_listener_properties "$node" "$port" "$cport")
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 log.dirs=$STACK_DATA_DIR/$node/data

@@ -1,19 +1,25 @@
-// Leadership: wait as a hot standby until the lease is ours, then keep renewing it. A renewal
-// that fails or finds the lease gone makes the bridge stop taking at once (lease.isHeld()).
+// Leadership: wait as a hot standby until the lease is ours, then keep renewing it while the
+// progress watchdog agrees. A renewal that fails or finds the lease gone, or a stand-down, makes
+// the bridge stop taking at once (lease.isHeld()).
 
 import type { Logger } from '../log';
 import { Lease } from '../source/lease';
 import { pause } from './backoff';
+import { rememberStandDown, type ProgressWatchdog, type StandDown } from './progress-watchdog';
 
 export class Leadership {
   private renewTimer: NodeJS.Timeout | undefined;
   private renewing = false;
   private renewFailing = false;
+  /** This term's lease lapsed with a renewal unanswered, and the bridge said so. */
+  private lapseReported = false;
 
   constructor(
     readonly lease: Lease,
     private readonly log: Logger,
     private readonly onStandby: () => void,
+    readonly watchdog: ProgressWatchdog,
+    private readonly onStandDown: (standDown: StandDown) => void,
   ) {}
 
   /** How often a standby tries to take the lease: a dead leader is replaced within ttl + this. */
@@ -23,6 +29,9 @@ export class Leadership {
 
   /** Resolves true once this process holds the lease, false if `signal` aborts first. */
   async waitUntilLeader(signal: AbortSignal): Promise<boolean> {
+    // After a stand-down, one bound out of the race: a standby gets its chance, and bridges that
+    // are all cut off pass the lease round at most once per bound each.
+    await pause(this.watchdog.holdOffMs(), signal);
     let announced = false;
     // The Redis error code (OOM, READONLY, ...) of the failing attempts: said once, not per retry.
     let failing: string | undefined;
@@ -58,6 +67,8 @@ export class Leadership {
 
   startRenewing(): void {
     this.stopRenewing();
+    this.lapseReported = false;
+    this.watchdog.start();
     const every = Math.max(100, Math.floor(this.lease.ttlMs / 3));
     this.renewTimer = setInterval(() => void this.renewOnce(), every);
     this.renewTimer.unref();
@@ -66,10 +77,20 @@ export class Leadership {
   private async renewOnce(): Promise<void> {
     // One renewal at a time: during a Redis outage a call waits for the reconnect, and piling
     // more behind it would only renew late, several times over.
-    if (this.renewing) return;
+    if (this.renewing) {
+      this.reportLapse();
+      return;
+    }
     this.renewing = true;
     try {
-      if (!(await this.lease.renew())) {
+      if (await this.standsDown()) return;
+      const renewed = await this.lease.renew();
+      // Answered after the lapse was reported: that term is over, whatever the answer says.
+      if (this.lapseReported) {
+        this.lease.drop();
+        return;
+      }
+      if (!renewed) {
         this.log.warn({ lease: this.lease.key }, 'lease lost to another bridge or expired: stopped taking');
         this.stopRenewing();
       } else if (this.renewFailing) {
@@ -82,6 +103,38 @@ export class Leadership {
     } finally {
       this.renewing = false;
     }
+  }
+
+  /**
+   * A renewal still unanswered when the lease has lapsed by this bridge's clock: Redis neither
+   * answers nor fails (a path that went silent, without an error or a close). Nothing is taken
+   * any more (lease.isHeld() is false, and a take that reaches Redis later is fenced); the term
+   * ends here — a late answer cannot revive it — said once, and the bridge counts as a standby,
+   * or the operator sees a leader that silently does nothing.
+   */
+  private reportLapse(): void {
+    if (this.lapseReported || this.lease.isHeld()) return;
+    this.lapseReported = true;
+    this.stopRenewing();
+    this.lease.drop();
+    this.log.warn({ lease: this.lease.key, ttlMs: this.lease.ttlMs }, 'lease lapsed with its renewal unanswered (Redis does not answer): stopped taking');
+    this.onStandby();
+  }
+
+  /** Asks the watchdog before a renewal; on its word, lets the lease go at once and says why. */
+  private async standsDown(): Promise<boolean> {
+    // A failed look at the lists (Redis down) cannot tell: renew as ever, and let that fail.
+    const standDown = await this.watchdog.verdict().catch(() => undefined);
+    if (!standDown || !this.renewTimer) return false;
+    this.stopRenewing();
+    this.watchdog.stoodDown(standDown);
+    const { stalledMs, waiting } = standDown;
+    this.log.warn({ lease: this.lease.key, stalledMs, waiting, progressTimeoutMs: this.watchdog.boundMs }, `${standDown.reason}: standing down so another bridge can lead; not trying for the lease again for ${this.watchdog.boundMs} ms`);
+    this.onStandDown(standDown);
+    // Released rather than left to expire: a standby with a path this leader lacks starts now.
+    await this.lease.release().catch(() => this.lease.drop());
+    await rememberStandDown(this.lease.redis, this.lease.key, standDown);
+    return true;
   }
 
   stopRenewing(): void {

@@ -1,6 +1,8 @@
 // What the bridge reports as it works. The ops module turns it into Prometheus metrics and
 // readiness; the bridge itself knows nothing of HTTP or prom-client.
 
+import type { StandDown } from './progress-watchdog';
+
 export type Role = 'starting' | 'standby' | 'leader' | 'stopping' | 'stopped';
 
 export interface BridgeObserver {
@@ -13,6 +15,8 @@ export interface BridgeObserver {
   committed(): void;
   /** Kafka fenced this leader's producer: another one took over. */
   fenced(): void;
+  /** The progress watchdog made this leader stand down. */
+  stoodDown(standDown: StandDown): void;
   deadLettered(count: number): void;
   recovered(count: number, alreadyInKafka: number): void;
   retried(operation: 'publish' | 'ack' | 'take' | 'connect'): void;
@@ -27,6 +31,7 @@ export const silentObserver: BridgeObserver = {
   published: () => undefined,
   committed: () => undefined,
   fenced: () => undefined,
+  stoodDown: () => undefined,
   deadLettered: () => undefined,
   recovered: () => undefined,
   retried: () => undefined,

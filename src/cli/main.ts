@@ -1,6 +1,7 @@
 // The cdr-bridge command line: one subcommand per file under commands/.
 
 import { Command, CommanderError } from 'commander';
+import { versionLine } from './build-info';
 import { dlqCommand } from './commands/dlq';
 import { doctorCommand } from './commands/doctor';
 import { replayCommand } from './commands/replay';
@@ -13,8 +14,8 @@ import { exitCodeOf, reportFailure, unsupportedRuntime } from './exit';
 
 export function program(): Command {
   const program = new Command('cdr-bridge')
-    .description('Moves the Enigma dialler\'s CDRs from its Redis list into Kafka as Avro, and lets operators inspect and replay them.')
-    .version('0.1.0')
+    .description('Moves the Enigma dialler\'s CDRs from its Redis list into a Kafka topic as Avro, exactly once (Kafka transactions, a fenced leader lease), and lets operators check, inspect and replay them.')
+    .version(versionLine(), '-V, --version', 'print the version and the git revision it was built from')
     .exitOverride()
     .showHelpAfterError();
   program.addCommand(runCommand());

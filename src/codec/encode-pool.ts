@@ -8,7 +8,7 @@
 
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { EncodeSettings, EncodedBatch, EncodedMessage } from '../bridge/encode-batch';
+import type { EncodeSettings, EncodedBatch, EncodedMessage } from './encode-batch';
 import { EncodeThreadError } from '../errors';
 import { EncodedCdr } from './cdr-encoder';
 import type { Logger } from '../log';

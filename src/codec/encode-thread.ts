@@ -3,7 +3,7 @@
 // buffer with a table of where each value, key and cdr-id lies in it, and the refusals by index.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { encodeBatch, type EncodeSettings } from '../bridge/encode-batch';
+import { encodeBatch, type EncodeSettings } from './encode-batch';
 import { framerWithHeader, type Framer } from './framing';
 import type { BatchIn, BatchOut } from './encode-pool';
 import { SLOTS } from './encode-pool';

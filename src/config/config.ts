@@ -12,7 +12,7 @@ import { InvalidValue, SETTINGS, redactUrl, type SettingName } from './settings'
 type Parsed<K extends SettingName> = ReturnType<(typeof SETTINGS)[K]['parse']>;
 
 export type Config = {
-  readonly [K in SettingName]: K extends 'processingKey' | 'deadLetterKey' | 'leaseKey' | 'kafkaTransactionalId' ? string : K extends 'redisWaitReplicas' ? number : Parsed<K>;
+  readonly [K in SettingName]: K extends 'processingKey' | 'deadLetterKey' | 'leaseKey' | 'kafkaTransactionalId' ? string : K extends 'redisWaitReplicas' | 'progressTimeoutMs' ? number : Parsed<K>;
 };
 
 export interface ConfigSources {
@@ -83,6 +83,11 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   out.leaseKey ??= `${source}:lease`;
   out.kafkaTransactionalId ??= `cdr-bridge:${source}`;
   out.redisWaitReplicas ??= out.redisSentinels === undefined ? 0 : 1;
+  // A few leases: a broker's leader election or a slow commit is not a stall.
+  out.progressTimeoutMs ??= 3 * (out.leaseTtlMs as number);
+  if ((out.progressTimeoutMs as number) < (out.leaseTtlMs as number)) {
+    throw new ConfigError('PROGRESS_TIMEOUT_MS', `must be at least LEASE_TTL_MS (${out.leaseTtlMs as number}): the watchdog looks once per renewal, and a shorter bound would take a broker's leader election for a stall`);
+  }
   const keys = [out.sourceKey, out.processingKey, out.deadLetterKey, out.leaseKey];
   if (new Set(keys).size !== keys.length) {
     throw new ConfigError('CDR_PROCESSING_KEY', 'the source, processing, dead-letter and lease keys must all differ');

@@ -1,6 +1,6 @@
 // The table of every setting: its environment variable, CLI flag, default and validator.
 // config.ts turns this table plus env/.env/flags into one frozen Config; the CLI registers
-// the flags from it, and the README's configuration table is written from it.
+// the flags from it, and docs/configuration.md's table is written from it (scripts/config-docs).
 
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 
@@ -120,6 +120,7 @@ export const SETTINGS = {
   deadLetterKey: { env: 'CDR_DEADLETTER_KEY', flag: 'deadletter-key', parse: text, describe: 'list of CDRs that could not be decoded, with reasons (default <source>:deadletter)' },
   leaseKey: { env: 'CDR_LEASE_KEY', flag: 'lease-key', parse: text, describe: 'key of the leader lease (default <source>:lease)' },
   leaseTtlMs: { env: 'LEASE_TTL_MS', flag: 'lease-ttl-ms', fallback: '10000', parse: integer(1000, 600000), describe: 'how long the leader lease lives without renewal; a standby takes over within this' },
+  progressTimeoutMs: { env: 'PROGRESS_TIMEOUT_MS', flag: 'progress-timeout-ms', parse: integer(1000, 3_600_000), describe: 'a leader with CDRs waiting that commits and acks nothing for this long stands down (stops renewing its lease) so a standby can try, and stays out of the race this long; at least LEASE_TTL_MS (default 3 × LEASE_TTL_MS)' },
   kafkaBrokers: { env: 'KAFKA_BROKERS', flag: 'kafka-brokers', fallback: '127.0.0.1:9092', parse: hostPortList, describe: 'comma-separated bootstrap brokers' },
   kafkaSaslMechanism: { env: 'KAFKA_SASL_MECHANISM', flag: 'kafka-sasl-mechanism', parse: optional(oneOf('plain', 'scram-sha-256', 'scram-sha-512')), describe: 'authenticate to the brokers with SASL: plain, scram-sha-256 or scram-sha-512 (unset: no SASL); needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD' },
   kafkaSaslUsername: { env: 'KAFKA_SASL_USERNAME', flag: 'kafka-sasl-username', parse: optionalText, describe: 'SASL user name for the brokers' },
@@ -142,7 +143,7 @@ export const SETTINGS = {
   transactionMaxMs: { env: 'KAFKA_TRANSACTION_MAX_MS', flag: 'kafka-transaction-max-ms', fallback: '100', parse: integer(0, 60000), describe: 'nor for longer than this; at low load every batch commits at once' },
   failpoint: { env: 'CDR_BRIDGE_FAILPOINT', flag: 'failpoint', parse: optional(oneOf('stop-before-send', 'stop-before-commit', 'crash-after-commit')), describe: 'TEST ONLY, never in production: the leader stops itself (SIGSTOP; crash-*: SIGKILL) the first time it reaches that point (after its lease check), so a test can freeze or kill it there for certain; `run` refuses it unless CDR_BRIDGE_TEST_FAILPOINTS is true too' },
   failpointsAllowed: { env: 'CDR_BRIDGE_TEST_FAILPOINTS', flag: 'test-failpoints', fallback: 'false', parse: bool, describe: 'TEST ONLY: lets `run` arm CDR_BRIDGE_FAILPOINT (and says so at warn); a stray failpoint alone is refused' },
-  encodeThread: { env: 'ENCODE_THREAD', flag: 'encode-thread', fallback: 'false', parse: bool, describe: 'decode and encode each batch on a worker thread, leaving the main thread to Redis and Kafka; may pay where cores are free, cost 6% on a 2-core host shared with Redis and Kafka (README, Performance)' },
+  encodeThread: { env: 'ENCODE_THREAD', flag: 'encode-thread', fallback: 'false', parse: bool, describe: 'decode and encode each batch on a worker thread, leaving the main thread to Redis and Kafka; may pay where cores are free, cost 6% on a 2-core host shared with Redis and Kafka (docs/performance.md)' },
   batchSize: { env: 'BATCH_SIZE', flag: 'batch-size', fallback: '500', parse: integer(1, 5000), describe: 'most CDRs taken and published in one batch' },
   takeBlockMs: { env: 'TAKE_BLOCK_MS', flag: 'take-block-ms', fallback: '1000', parse: integer(10, 60000), describe: 'how long one BLMOVE waits for a CDR before looping (bounds shutdown latency)' },
   maxPayloadBytes: { env: 'MAX_PAYLOAD_BYTES', flag: 'max-payload-bytes', fallback: '262144', parse: integer(64, 64 * 1024 * 1024), describe: 'larger payloads are dead-lettered (a CDR is a few hundred bytes)' },

@@ -69,9 +69,12 @@ async function route(req: IncomingMessage, res: ServerResponse, endpoints: Endpo
   switch (path) {
     case '/metrics':
       return send(res, 200, endpoints.registry.contentType, await endpoints.registry.metrics());
-    case '/healthz':
+    case '/healthz': {
       // Answering at all is the proof of life: a wedged event loop cannot, and the probe times out.
-      return send(res, 200, 'text/plain; charset=utf-8', 'ok');
+      // A bridge that stood down is alive (restarting it would not help): it says why, still 200.
+      const { stoodDown } = endpoints.readiness();
+      return send(res, 200, 'text/plain; charset=utf-8', stoodDown ? `ok: standing by since stepping down as leader at ${new Date(stoodDown.at).toISOString()}: ${stoodDown.reason}\n` : 'ok');
+    }
     case '/readyz': {
       const readiness = endpoints.readiness();
       return send(res, readiness.ready ? 200 : 503, 'application/json', `${JSON.stringify(readiness)}\n`);

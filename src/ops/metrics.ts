@@ -4,6 +4,7 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BridgeObserver, Role } from '../bridge/observer';
+import type { StandDown } from '../bridge/progress-watchdog';
 import { ReadinessState, type Readiness } from './readiness';
 
 export interface ListLengths {
@@ -45,6 +46,7 @@ export class BridgeMetrics implements BridgeObserver {
   private readonly recoveredKnownTotal: Counter;
   private readonly transactionsTotal: Counter;
   private readonly fencedTotal: Counter;
+  private readonly stoodDownTotal: Counter;
   private readonly retries: Counter<'operation'>;
   private readonly redisConditionGauge: Gauge<'condition'>;
   private readonly redisErrors: Counter<'condition'>;
@@ -77,6 +79,7 @@ export class BridgeMetrics implements BridgeObserver {
     this.recoveredKnownTotal = new Counter({ name: `${PREFIX}recovered_already_in_kafka_total`, help: 'recovered CDRs the topic already held (acked without a second copy)', registers });
     this.transactionsTotal = new Counter({ name: `${PREFIX}transactions_committed_total`, help: 'Kafka transactions committed (each holds one or more batches and the source position)', registers });
     this.fencedTotal = new Counter({ name: `${PREFIX}fenced_total`, help: 'times Kafka fenced this bridge\'s producer (another leader initialised the transactional id)', registers });
+    this.stoodDownTotal = new Counter({ name: `${PREFIX}stood_down_total`, help: 'times this bridge stood down as leader because CDRs were waiting and nothing moved for PROGRESS_TIMEOUT_MS', registers });
     this.retries = new Counter({ name: `${PREFIX}retries_total`, help: 'retried operations, by operation', labelNames: ['operation'], registers });
     for (const operation of OPERATIONS) this.retries.inc({ operation }, 0);
 
@@ -146,6 +149,11 @@ export class BridgeMetrics implements BridgeObserver {
 
   fenced(): void {
     this.fencedTotal.inc();
+  }
+
+  stoodDown(standDown: StandDown): void {
+    this.stoodDownTotal.inc();
+    this.state.setStoodDown(standDown);
   }
 
   deadLettered(count: number): void {

@@ -2,12 +2,15 @@
 // Redis and Kafka reachable? Fed by the observer calls; read by GET /readyz.
 
 import type { Role } from '../bridge/observer';
+import type { StandDown } from '../bridge/progress-watchdog';
 
 export interface Readiness {
   ready: boolean;
   role: Role;
   redis: boolean;
   kafka: boolean;
+  /** Present while standing by after the progress watchdog made this bridge stand down. */
+  stoodDown?: StandDown;
   /** Present while Redis refuses the bridge's commands: which condition, and what to do. */
   redisConditions?: { condition: string; action: string }[];
 }
@@ -19,6 +22,7 @@ export class ReadinessState {
   private kafkaSeen = false;
   /** What the periodic probe saw; true when there is no probe, so it never blocks on its own. */
   private kafkaProbed = true;
+  private standDown: StandDown | undefined;
   /** Conditions in force (READONLY, BUSY, …) and what to do about each, oldest first. */
   private readonly redisConditions = new Map<string, string>();
 
@@ -31,6 +35,11 @@ export class ReadinessState {
     // A standby publishes nothing, so a publish failure from its time as leader says nothing
     // about Kafka now; the probe speaks for it from here on.
     if (role === 'standby') this.kafkaSeen = true;
+    if (role === 'leader') this.standDown = undefined;
+  }
+
+  setStoodDown(standDown: StandDown): void {
+    this.standDown = standDown;
   }
 
   setRedis(up: boolean): void {
@@ -65,6 +74,6 @@ export class ReadinessState {
     const redis = this.redisUp;
     const ready = (role === 'leader' || role === 'standby') && redis && kafka;
     const conditions = [...this.redisConditions].map(([condition, action]) => ({ condition, action }));
-    return { ready, role, redis, kafka, ...(conditions.length > 0 && { redisConditions: conditions }) };
+    return { ready, role, redis, kafka, ...(this.standDown && { stoodDown: this.standDown }), ...(conditions.length > 0 && { redisConditions: conditions }) };
   }
 }

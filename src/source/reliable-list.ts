@@ -33,7 +33,7 @@ export interface Batch {
   /** The processing list's identity: a list recreated (Redis lost its data) starts a new one. */
   listId: string;
   items: Buffer[];
-  /** Redis server time of the take, in ms. */
+  /** Redis server time (TIME) of the take, in ms, whichever path reads it: the take or the batch record. */
   takenAt: number;
 }
 
@@ -148,7 +148,7 @@ export class ReliableList {
    */
   async takeReady(max: number, leaseToken: string): Promise<Batch | undefined> {
     const { landing, meta, batches } = this.companions;
-    let reply: [] | [number, Buffer, Buffer[]];
+    let reply: [] | [number, Buffer, Buffer[], number];
     try {
       reply = await this.redis.takeBuffer(this.keys.source, landing, this.keys.processing, this.keys.lease, meta, batches, max, leaseToken, newListId());
     } catch (err) {
@@ -156,8 +156,9 @@ export class ReliableList {
       throw err;
     }
     if (reply.length === 0) return undefined;
-    const [seq, listId, items] = reply;
-    return { seq: Number(seq), listId: listId.toString(), items, takenAt: Date.now() };
+    // The take's time is Redis's, as in its batch record: one clock on every path (issue 17).
+    const [seq, listId, items, takenAt] = reply;
+    return { seq: Number(seq), listId: listId.toString(), items, takenAt: Number(takenAt) };
   }
 
   /**
@@ -208,6 +209,16 @@ export class ReliableList {
 
   async inFlightCount(): Promise<number> {
     return this.redis.llen(this.keys.processing);
+  }
+
+  /** What the pipeline still has to carry (the progress watchdog's question): one pipelined round trip. */
+  async waiting(): Promise<{ source: number; landing: number; processing: number }> {
+    const [source, landing, processing] = await Promise.all([
+      this.redis.llen(this.keys.source),
+      this.redis.llen(this.companions.landing),
+      this.redis.llen(this.keys.processing),
+    ]);
+    return { source, landing, processing };
   }
 
   /**

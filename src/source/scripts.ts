@@ -33,7 +33,7 @@ function scriptFiles(): ScriptFile[] {
 
 /** The script commands as installed on a connection (Buffer variants keep bytes exact). */
 export interface ScriptCommands {
-  takeBuffer(source: string, landing: string, processing: string, lease: string, meta: string, batches: string, max: number, token: string, listId: string): Promise<[] | [number, Buffer, Buffer[]]>;
+  takeBuffer(source: string, landing: string, processing: string, lease: string, meta: string, batches: string, max: number, token: string, listId: string): Promise<[] | [number, Buffer, Buffer[], number]>;
   ack(processing: string, deadLetter: string, meta: string, batches: string, ...args: (Buffer | string | number)[]): Promise<[number, number, number]>;
   adoptUnrecorded(processing: string, source: string, batches: string): Promise<[number, number]>;
   acquireLease(lease: string, token: string, ttlMs: number): Promise<number>;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { Cdr } from '../../src/codec/cdr';
-import { encodeBatch, type EncodedBatch } from '../../src/bridge/encode-batch';
+import { encodeBatch, type EncodedBatch } from '../../src/codec/encode-batch';
 import { EncodeThread } from '../../src/codec/encode-pool';
 import { confluentFramer, singleObjectFramer } from '../../src/codec/framing';
 import { EncodeThreadError } from '../../src/errors';

@@ -34,6 +34,15 @@ describe('config', () => {
     assert.ok(Object.isFrozen(c));
   });
 
+  it('defaults PROGRESS_TIMEOUT_MS to three lease TTLs, and refuses one shorter than a lease', () => {
+    assert.equal(loadConfig({ env: {} }).progressTimeoutMs, 30000);
+    assert.equal(loadConfig({ env: { LEASE_TTL_MS: '3000' } }).progressTimeoutMs, 9000);
+    assert.equal(loadConfig({ env: { LEASE_TTL_MS: '3000', PROGRESS_TIMEOUT_MS: '3000' } }).progressTimeoutMs, 3000);
+    const err = configError(() => loadConfig({ env: { LEASE_TTL_MS: '3000', PROGRESS_TIMEOUT_MS: '2999' } }));
+    assert.equal(err.setting, 'PROGRESS_TIMEOUT_MS');
+    assert.match(err.message, /must be at least LEASE_TTL_MS \(3000\)/);
+  });
+
   it('takes flags over the environment over the .env file', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cfg-'));
     const dotenv = path.join(dir, '.env');

@@ -10,7 +10,8 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
 import { ROOT } from '../support/bridge-process';
 import { closedPort } from '../support/closed-port';
-import { docker, dockerOk, inspect } from '../support/docker';
+import { runToEnd } from '../support/child';
+import { DOCKER, docker, dockerOk, inspect } from '../support/docker';
 import { LocalRedis } from '../support/local-redis';
 import { makeTestCa } from '../support/test-ca';
 import { assertAllDelivered, scenarioFactory, type Scenario } from '../support/scenario';
@@ -26,6 +27,8 @@ interface LockEntry {
 }
 
 const IMAGE = 'cdr-bridge:image-test';
+const NODE_VERSION = /^NODE_VERSION=(\S+)$/m.exec(readFileSync(path.join(ROOT, 'versions.env'), 'utf8'))![1]!;
+const BASE = `node:${NODE_VERSION}-bookworm-slim`;
 const GRACE_S = 20; // docker stop's grace period; SHUTDOWN_TIMEOUT_MS defaults to 10 s
 const newScenario = scenarioFactory();
 const started: string[] = [];
@@ -66,20 +69,21 @@ async function assertDeliveredOnce(s: Scenario, payloads: string[]): Promise<voi
 describe('the container image', () => {
   let buildOutput = '';
   before(async () => {
+    // As a release is built: scripts/build-image fills in the labels' version, revision and source.
     // The classic builder: it uses the local base image as it is (never pulls unless asked), and
     // --network host lets npm reach the registry without a docker0 bridge.
-    const r = await docker(['build', '--network', 'host', '-t', IMAGE, ROOT], 20 * 60_000);
+    const r = await runToEnd('bash', [path.join(ROOT, 'scripts/build-image'), '--network', 'host', '-t', IMAGE], 20 * 60_000, { env: { ...process.env, DOCKER } });
     buildOutput = r.output;
     assert.equal(r.code, 0, `docker build failed:\n${r.output.slice(-6000)}`);
   });
 
-  it('builds from the Dockerfile on the node:24 base, and says how big it is', async (t: TestContext) => {
+  it('builds from the Dockerfile on the Node the tests run (versions.env), and says how big it is', async (t: TestContext) => {
     const froms = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8').match(/^FROM \S+/gm) ?? [];
-    assert.deepEqual([...new Set(froms)], ['FROM node:24-bookworm-slim']);
+    assert.deepEqual([...new Set(froms)], [`FROM ${BASE}`]);
     assert.doesNotMatch(buildOutput, /Pulling|pull access denied/);
     assert.doesNotMatch(buildOutput, /EBADENGINE/, 'npm ci in the image runs on a Node every package accepts');
     const bytes = Number(await inspect(IMAGE, '{{.Size}}'));
-    const base = Number(await inspect('node:24-bookworm-slim', '{{.Size}}'));
+    const base = Number(await inspect(BASE, '{{.Size}}'));
     t.diagnostic(`image ${IMAGE}: ${(bytes / 1e6).toFixed(1)} MB (${bytes} bytes), of which ${((bytes - base) / 1e6).toFixed(1)} MB above the base`);
     assert.ok(bytes > 0);
   });
@@ -89,7 +93,19 @@ describe('the container image', () => {
     const out = await dockerOk(['run', '--rm', '--network', 'none', '--entrypoint', 'sh', IMAGE, '-c', 'id -u; id -un; command -v node; node --version']);
     const [uid, user, node, version] = out.split('\n');
     assert.deepEqual([uid, user, node], ['1000', 'node', '/usr/local/bin/node']);
-    assert.match(version ?? '', /^v24\.\d+\.\d+$/);
+    assert.equal(version, `v${NODE_VERSION}`);
+  });
+
+  it('carries OCI labels (version, revision, source, licence) that agree with `cdr-bridge --version` in it', async () => {
+    const labels = JSON.parse(await inspect(IMAGE, '{{json .Config.Labels}}')) as Record<string, string>;
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; license: string };
+    const revision = (await runToEnd('bash', [path.join(ROOT, 'scripts/build-info'), 'revision'], 30_000)).stdout.trim();
+    assert.equal(labels['org.opencontainers.image.version'], pkg.version);
+    assert.equal(labels['org.opencontainers.image.revision'], revision);
+    assert.equal(labels['org.opencontainers.image.licenses'], pkg.license);
+    assert.ok((labels['org.opencontainers.image.source'] ?? '') !== '', 'a source label (package.json repository.url, else git origin, else "unknown")');
+    const shown = await dockerOk(['run', '--rm', '--network', 'none', IMAGE, '--version']);
+    assert.equal(shown, `${pkg.version} (revision ${revision})`);
   });
 
   it('holds the production dependencies only, and no test or bench code', async (t: TestContext) => {
@@ -119,7 +135,7 @@ describe('the container image', () => {
     assert.deepEqual(packages, production);
     assert.ok(!packages.some((p) => /node_modules\/(typescript|@types\/node|node)$/.test(p)), 'no devDependency');
 
-    const shipped = /^(package\.json|package-lock\.json|bin\/cdr-bridge|dist\/src\/.+\.js(\.map)?|src\/source\/lua\/[a-z-]+-\d\.lua|schemas\/[a-z-]+\.avsc)$/;
+    const shipped = /^(package\.json|package-lock\.json|bin\/cdr-bridge|dist\/src\/.+\.js(\.map)?|dist\/src\/build-info\.json|src\/source\/lua\/[a-z-]+-\d\.lua|schemas\/[a-z-]+\.avsc)$/;
     assert.deepEqual(files.filter((f) => !shipped.test(f)), []);
     assert.ok(files.includes('dist/src/cli/main.js') && files.includes('src/source/lua/take-6.lua') && files.includes('schemas/cdr.avsc'), 'the compiled CLI, the Lua scripts and the schema are there');
   });

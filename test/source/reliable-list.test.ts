@@ -43,3 +43,26 @@ describe('ReliableList.lengths', () => {
     assert.ok(still !== null && still >= 90_000, `the oldest batch still counts: ${still} ms`);
   });
 });
+
+describe('Batch.takenAt: one clock on every path', () => {
+  it('a fresh take and the same batch settled from its record carry the same Redis TIME, so received_at agrees', async () => {
+    const s = new Scenario();
+    scenarios.push(s);
+    const list = new ReliableList(s.redis, blocking, { source: s.source, processing: s.processing, deadLetter: s.deadLetter, lease: `${s.source}:lease` });
+    const lease = new Lease(s.redis, `${s.source}:lease`, 60_000);
+    assert.ok(await lease.tryAcquire());
+    const redisNowMs = async (): Promise<number> => {
+      const [seconds, micros] = await s.redis.time();
+      return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    };
+    await s.redis.lpush(s.source, 'a', 'b', 'c', 'd', 'e');
+    const before = await redisNowMs();
+    const first = (await list.takeReady(2, lease.token))!;
+    const second = (await list.take(3, 100, lease.token))!;
+    const afterMs = await redisNowMs();
+    // What a leader that settles these batches after a failover reads: their batch records.
+    const settled = await list.inFlight();
+    assert.deepEqual(settled.map((b) => [b.seq, b.takenAt]), [[first.seq, first.takenAt], [second.seq, second.takenAt]], 'the take and the record agree to the millisecond');
+    for (const b of [first, second]) assert.ok(b.takenAt >= before && b.takenAt <= afterMs, `takenAt ${b.takenAt} is Redis's time, between ${before} and ${afterMs}`);
+  });
+});

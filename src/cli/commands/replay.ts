@@ -6,7 +6,9 @@
 import { isUtf8 } from 'node:buffer';
 import { Command, Option } from 'commander';
 import type Redis from 'ioredis';
-import { Bridge, type Settled } from '../../bridge/bridge';
+import { composeLeader } from '../../bridge/bridge';
+import { silentObserver } from '../../bridge/observer';
+import type { Settled } from '../../bridge/settlement';
 import { MessageFraming } from '../../bridge/message-framing';
 import { decodePayload } from '../../codec/decode-payload';
 import type { Config } from '../../config/config';
@@ -127,15 +129,21 @@ async function settleInFlight(inFlight: InFlight, redis: Redis, config: Config, 
   const list = new ReliableList(redis, redis, { source: config.sourceKey, processing: config.processingKey, deadLetter: config.deadLetterKey, lease: config.leaseKey });
   const lease = new Lease(redis, config.leaseKey, config.leaseTtlMs);
   const sink = new KafkaSink(config, log);
-  const framer = opts.publish ? await preparedFraming(config, log) : new MessageFraming({ ...config, schemaRegistryUrl: undefined }, log);
-  const bridge = new Bridge({ list, lease, sink, framer }, { ...config, failpoint: undefined }, log);
+  // Only --publish encodes; --requeue decodes for the dead-letter list alone, needing no registry.
+  const framer = opts.publish ? await preparedFraming(config, log) : undefined;
+  const { leader, settlement, writer } = composeLeader({ list, lease, sink, framer }, { ...config, failpoint: undefined }, log, silentObserver, new AbortController().signal);
   let moved = 0;
   try {
     await sink.connect().catch(async (err: unknown) => {
       throw await kafkaUnreachable(config, err);
     });
-    const settled = await bridge.settleOnce({ force: opts.force === true, publish: opts.publish === true }, async () => {
-      if (opts.requeue) moved = await requeueInFlight(inFlight, opts);
+    // Leads once, settling the processing list as a new leader would, and hands the lease back.
+    const settled = await leader.leadOnce(opts.force === true, async () => {
+      const fenced = await settlement.fence();
+      if (opts.publish) return settlement.publish(fenced);
+      writer.checkLease('before handing the rest back');
+      moved = await requeueInFlight(inFlight, opts);
+      return fenced.settled;
     });
     const summary = opts.publish
       ? { published: settled.published, alreadyInTopic: settled.alreadyInKafka, deadLettered: settled.deadLettered, topic: config.kafkaTopic }

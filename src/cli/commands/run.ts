@@ -35,7 +35,7 @@ import type { Logger } from '../../log';
 
 export function runCommand(): Command {
   return withSettings(new Command('run'))
-    .description('run the bridge: move every CDR from the Redis list into Kafka (leader or hot standby)')
+    .description('run the bridge: move every CDR from the Redis list into Kafka exactly once, in transactions (leader, or hot standby while another leads)')
     .action(async (_opts, cmd: Command) => {
       const config = configOf(cmd, undefined, 'caller');
       checkFailpoint(config);

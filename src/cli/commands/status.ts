@@ -10,6 +10,7 @@ import { brokerCount, partitionOffsets } from '../../sink/topic-admin';
 import type { CheckResult } from '../../check';
 import { doctorKey, lastReport, type DoctorReport } from '../../bridge/doctor';
 import { Lease } from '../../source/lease';
+import { lastStandDown, type StandDownRecord } from '../../bridge/progress-watchdog';
 import { parseInfo } from '../../source/redis-info';
 import { describeMemory, readRedisMemory, type RedisMemory } from '../../source/redis-memory';
 import { companionKeys, oldestInFlightMs } from '../../source/reliable-list';
@@ -25,6 +26,8 @@ export interface Status {
   lease: { key: string; holder: string | null; pid: number | null; sinceMs: number | null; expiresInMs: number | null;
     /** When no bridge leads: what in Redis may keep one from it (null when nothing is seen). */
     noLeaderReason: string | null };
+  /** The last time a leader stood down for want of progress (kept a day), and why. */
+  standDown: StandDownRecord | null;
   /** Used memory against maxmemory (null when INFO is refused). */
   memory: (RedisMemory & { text: string }) | null;
   /** A condition that makes this Redis refuse writes now (why no bridge may be leading), or null. */
@@ -49,7 +52,7 @@ export function statusCommand(): Command {
       let status: Status;
       let kafkaDown: unknown;
       try {
-        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor, memory, replication, condition] = await Promise.all([
+        const [source, processing, deadLetter, oldest, holder, serverTime, landing, doctor, memory, replication, condition, standDown] = await Promise.all([
           redis.llen(config.sourceKey),
           redis.llen(config.processingKey),
           redis.llen(config.deadLetterKey),
@@ -63,6 +66,7 @@ export function statusCommand(): Command {
           redis.info('replication').then(parseInfo, () => ({} as Record<string, string>)),
           // A refused INFO or CONFIG (an ACL without them) costs only this row.
           conditionNow(redis).catch(() => undefined),
+          lastStandDown(redis, config.leaseKey),
         ]).catch((err: unknown) => {
           throw redisUnreachable(config, err);
         });
@@ -72,6 +76,7 @@ export function statusCommand(): Command {
           processing: { key: config.processingKey, length: processing, ...oldestInFlight(processing, oldest, serverTime) },
           deadLetter: { key: config.deadLetterKey, length: deadLetter },
           lease: { key: config.leaseKey, holder: holder?.host ?? null, pid: holder?.pid ?? null, sinceMs: holder?.since ?? null, expiresInMs: holder?.ttlMs ?? null, noLeaderReason: holder ? null : noLeaderReason(memory, replication.role) },
+          standDown: standDown ?? null,
           memory: memory && { ...memory, text: describeMemory(memory) },
           redis: condition ? { ...condition, action: conditionText(condition.condition).action } : null,
           doctor: doctor ? doctorSummary(doctorKey(config), doctor) : null,
@@ -137,6 +142,10 @@ function formatStatus(s: Status): string {
     ['dead letters', s.deadLetter.key, String(s.deadLetter.length)],
     ['leader', s.lease.key, s.lease.holder ? `${s.lease.holder} pid ${s.lease.pid}, since ${new Date(s.lease.sinceMs ?? 0).toISOString()}, lease expires in ${age(s.lease.expiresInMs)}` : `none (no bridge is leading${s.lease.noLeaderReason ? `: ${s.lease.noLeaderReason}` : ''})`],
   ];
+  if (s.standDown !== null) {
+    const d = s.standDown;
+    rows.push(['stood down', `${d.host} pid ${d.pid}`, `at ${new Date(d.at).toISOString()}: ${d.reason}`]);
+  }
   if (s.redis !== null) rows.push(['redis', s.redis.condition, `${s.redis.found}: writes are refused — ${s.redis.action}`]);
   if (s.memory) rows.push(['memory', 'redis', `${s.memory.text}${s.memory.refusesWrites ? ': full, Redis refuses writes (the dialler\'s pushes fail)' : ''}`]);
   if ('error' in s.topic) rows.push(['topic', s.topic.name, s.topic.error]);

@@ -25,7 +25,9 @@
     ARGV[2] lease token of the caller
     ARGV[3] an id for the processing list, used only if it has none yet
 
-  Output: { seq, list id, items oldest first }, or {} when nothing waits, or the error NOTLEADER.
+  Output: { seq, list id, items oldest first, takenAtMs }, or {} when nothing waits, or the error
+  NOTLEADER. takenAtMs is Redis's TIME, the same as in the batch record: a CDR's received_at
+  is the same whether this take's leader publishes it or a later one settles it.
 ]]
 local sourceKey = KEYS[1]
 local landingKey = KEYS[2]
@@ -55,9 +57,10 @@ redis.call('HSETNX', metaKey, 'id', ARGV[3])
 local seq = redis.call('HINCRBY', metaKey, 'seq', 1)
 local id = redis.call('HGET', metaKey, 'id')
 local now = redis.call('TIME')
-redis.call('LPUSH', batchesKey, seq .. ' ' .. #items .. ' ' .. (now[1] * 1000 + math.floor(now[2] / 1000)))
+local takenAt = now[1] * 1000 + math.floor(now[2] / 1000)
+redis.call('LPUSH', batchesKey, seq .. ' ' .. #items .. ' ' .. takenAt)
 -- unpack() is bounded by Lua's C stack (LUAI_MAXCSTACK = 8000), so push in chunks.
 for i = 1, #items, 1000 do
   redis.call('LPUSH', processingKey, unpack(items, i, math.min(i + 999, #items)))
 end
-return { seq, id, items }
+return { seq, id, items, takenAt }
