@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import type { KafkaClientSettings } from '../src/sink/kafka-client';
 import { parseEnvFile } from '../test/support/own-stack';
+import { kafkaSettings } from '../test/support/services';
 
 export interface BenchStack {
   /** The STACK_DIR (PID files live there). */
@@ -15,7 +16,7 @@ export interface BenchStack {
   readonly redisUrl: string;
   readonly kafkaBrokers: string;
   redis(): Redis;
-  kafka(): Kafka;
+  kafka(): KafkaClientSettings;
   down(): Promise<void>;
 }
 
@@ -37,7 +38,7 @@ export function existingStack(dir: string): BenchStack {
       clients.push(client);
       return client;
     },
-    kafka: () => new Kafka({ clientId: 'cdr-bridge-bench', brokers: required('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING }),
+    kafka: () => kafkaSettings(required('KAFKA_BROKERS')),
     down: async () => {
       for (const c of clients.splice(0)) c.disconnect();
     },

@@ -1,5 +1,7 @@
 // Topic housekeeping for the benchmark's own stack: create, count, delete.
 
+import { withAdmin } from '../src/sink/kafka-client';
+import { createTopics } from '../src/sink/topic-admin';
 import { readToEnd, topicRecordCount } from '../src/sink/topic-reader';
 import type { BenchStack } from './bench-stack';
 
@@ -24,22 +26,9 @@ export async function committedCount(stack: BenchStack, topic: string): Promise<
 
 /** Keeps the broker's disk and page cache from filling up over a long run. */
 export async function deleteTopic(stack: BenchStack, topic: string): Promise<void> {
-  const admin = stack.kafka().admin();
-  await admin.connect();
-  try {
-    await admin.deleteTopics({ topics: [topic], timeout: 30_000 }).catch(() => undefined);
-  } finally {
-    await admin.disconnect();
-  }
+  await withAdmin(stack.kafka(), (admin) => admin.deleteTopics({ topics: [topic] })).catch(() => undefined);
 }
 
 export async function createTopic(stack: BenchStack, topic: string, partitions = 3, config: Record<string, string> = {}): Promise<void> {
-  const admin = stack.kafka().admin();
-  await admin.connect();
-  try {
-    const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }));
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, configEntries }] });
-  } finally {
-    await admin.disconnect();
-  }
+  await withAdmin(stack.kafka(), (admin) => createTopics(admin, [{ topic, partitions, configs: config }]));
 }

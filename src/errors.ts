@@ -84,3 +84,12 @@ export class EncodeThreadError extends BridgeError {
   readonly code = 'ENCODE_THREAD';
   readonly exitCode = 1;
 }
+
+/** A topic that was to be read does not exist; reading never creates one. */
+export class UnknownTopicError extends BridgeError {
+  readonly code = 'UNKNOWN_TOPIC';
+  readonly exitCode = 1;
+  constructor(readonly topic: string) {
+    super(`topic "${topic}" does not exist`);
+  }
+}

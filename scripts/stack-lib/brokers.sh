@@ -137,7 +137,7 @@ node_is_paused() {
 
 # `leader TOPIC [PARTITION]`: the id (N of kafka-N; 1 on a one-node stack) of the node leading
 # the partition, as the cluster's metadata says, asked of the running, unpaused nodes only (a
-# paused one would hold the request until it times out). Uses the repo's kafkajs.
+# paused one would hold the request until it times out). Uses the repo's @platformatic/kafka.
 cmd_leader() {
   local topic=${1:-} partition=${2:-0} node list=()
   [[ -n $topic && $partition =~ ^[0-9]+$ ]] || usage
@@ -146,9 +146,10 @@ cmd_leader() {
     live_pid "$node" >/dev/null && ! node_is_paused "$node" && list+=("127.0.0.1:$(kafka_node_port "$node")")
   done
   ((${#list[@]})) || die "no Kafka node is running and unpaused"
-  [[ -d $ROOT/node_modules/kafkajs ]] || die "kafkajs is missing: run npm ci"
+  [[ -d $ROOT/node_modules/@platformatic/kafka ]] || die "@platformatic/kafka is missing: run npm ci"
   (
     IFS=,
-    NODE_PATH="$ROOT/node_modules" node "$LIB/partition-leader.js" "${list[*]}" "$topic" "$partition"
+    # The project's Node: the client needs a newer one than a system Node 20 (Promise.withResolvers).
+    "$(bash "$ROOT/scripts/pinned-node")/bin/node" "$LIB/partition-leader.js" "${list[*]}" "$topic" "$partition"
   )
 }

@@ -8,6 +8,7 @@ import type { Config } from '../config/config';
 import { redactUrl } from '../config/settings';
 import { OperationError } from '../errors';
 import type { Logger } from '../log';
+import { innermostMessage } from '../sink/kafka-error';
 import { connectRedis, type RedisSettings } from '../source/redis-connection';
 import { endpointOptions, redisTarget } from '../source/redis-endpoint';
 import { conditionOf, conditionText } from '../source/redis-condition';
@@ -47,7 +48,7 @@ export function redisUnreachable(config: Pick<RedisSettings, 'redisUrl' | 'redis
 /** Kafka could not be reached: one line, saying so when it wants a client certificate. */
 export async function kafkaUnreachable(config: Pick<Config, 'kafkaBrokers' | 'kafkaSsl' | 'kafkaSslCaFile' | 'kafkaSslCertFile'>, err: unknown): Promise<OperationError> {
   const explained = clientCertificateProblem(err, 'KAFKA_SSL', config.kafkaSslCertFile !== undefined) ?? (await kafkaCertificateProbe(config));
-  return new OperationError('KAFKA_UNREACHABLE', `cannot reach Kafka at ${config.kafkaBrokers.join(',')}: ${explained ?? messageOf(err)}`);
+  return new OperationError('KAFKA_UNREACHABLE', `cannot reach Kafka at ${config.kafkaBrokers.join(',')}: ${explained ?? messageOf(innermostMessage(err))}`);
 }
 
 async function redisCertificateProblem(config: RedisSettings, err: unknown, log: Logger): Promise<string | undefined> {

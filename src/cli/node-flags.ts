@@ -10,9 +10,4 @@
 // --use-system-ca: trust the host's CA store (/etc/ssl/certs, SSL_CERT_FILE, SSL_CERT_DIR on Linux)
 // as well as Node's bundled Mozilla list, for Redis, Kafka and the schema registry alike. Without
 // it a corporate CA installed on the host is not trusted, whatever the host's tools do.
-//
-// --disable-warning=TimeoutNegativeWarning: kafkajs (which reads the topic) arms its throttle
-// check with a negative delay when nothing is pending (requestQueue/index.js); Node 24 prints a
-// warning on stderr for that, between the JSON log lines, and clamps the delay to 1 ms as Node 20
-// did silently. kafkajs has had no release since 2023, so the one warning is switched off here.
-export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--use-system-ca', '--disable-warning=TimeoutNegativeWarning'];
+export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--use-system-ca'];

@@ -1,6 +1,6 @@
 // A cheap periodic "does the broker answer?" so readiness notices a Kafka outage while the
 // bridge is idle or standing by: with nothing to publish, the bridge itself would never see it.
-// The check is a callback (run.ts gives a metadata request), so ops knows nothing of kafkajs.
+// The check is a callback (run.ts gives a metadata request), so ops knows nothing of the Kafka client.
 
 export interface KafkaProbeSettings {
   everyMs?: number;

@@ -7,6 +7,7 @@
 import { fail, firstLine, ok, warn, type CheckResult } from '../check';
 import { checkAcls } from './acl-checks';
 import { checkClock } from './broker-clock';
+import { innermostError } from './kafka-error';
 import { KafkaCode, KafkaWire, type WireSettings } from './kafka-wire';
 import { checkTopic, type TopicFacts } from './topic-checks';
 
@@ -118,15 +119,7 @@ async function topicConfigs(wire: KafkaWire, topics: string[]): Promise<Map<stri
   return out;
 }
 
-/** The innermost cause: @platformatic/kafka wraps "connection refused" in two layers. */
+/** The innermost cause, on one line. */
 export function describeWireError(err: unknown): string {
-  let e: unknown = err;
-  const seen = new Set<unknown>();
-  while (e && !seen.has(e)) {
-    seen.add(e);
-    const inner = (e as { cause?: unknown; errors?: unknown[] }).cause ?? (e as { errors?: unknown[] }).errors?.[0];
-    if (!inner) break;
-    e = inner;
-  }
-  return firstLine(e);
+  return firstLine(innermostError(err));
 }

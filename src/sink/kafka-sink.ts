@@ -1,15 +1,13 @@
 // The Kafka side: one transactional producer with a fixed transactional id, acks from all
 // in-sync replicas, one send in flight at a time. Each transaction carries one or more batches
 // and, as its last record, the source's committed position (./progress.ts), so what Kafka holds
-// and what it says it holds can never disagree. Sends go through @platformatic/kafka
-// (./producer.ts); topic administration through kafkajs, like every other reader in the product.
+// and what it says it holds can never disagree. Sends (./producer.ts) and topic administration
+// (./topics.ts) both go through @platformatic/kafka, the product's one Kafka client.
 
-import { Kafka, type Admin, type KafkaConfig } from 'kafkajs';
 import { FencedError, PublishError } from '../errors';
 import type { Logger } from '../log';
-import { registerKafkajsCodecs } from './kafkajs-codecs';
-import { kafkaLogCreator } from './kafka-logger';
-import { kafkaSecurity, type KafkaSecuritySettings } from './kafka-security';
+import { withAdmin } from './kafka-client';
+import type { KafkaSecuritySettings } from './kafka-security';
 import { createProducer, describeProduceError, type KafkaCompression, type RecordProducer } from './producer';
 import { loadPlatformatic } from './platformatic';
 import { progressRecord, readProgress, type Progress } from './progress';
@@ -41,21 +39,6 @@ export interface SinkSettings extends KafkaSecuritySettings {
 
 export const CDR_ID_HEADER = 'cdr-id';
 const CDR_ID_HEADER_BYTES = Buffer.from(CDR_ID_HEADER);
-
-/** A kafkajs client for the admin, the read-back, tail and the probe; it reads snappy and lz4 too. */
-export function kafkaClient(settings: Pick<SinkSettings, 'kafkaBrokers' | 'kafkaClientId'> & KafkaSecuritySettings, log: Logger, extra: Partial<KafkaConfig> = {}): Kafka {
-  registerKafkajsCodecs();
-  return new Kafka({
-    clientId: settings.kafkaClientId,
-    brokers: [...settings.kafkaBrokers],
-    ...kafkaSecurity(settings),
-    logCreator: kafkaLogCreator(log),
-    connectionTimeout: 3000,
-    requestTimeout: 30000,
-    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 3000 },
-    ...extra,
-  });
-}
 
 /**
  * The messages in order, cut into runs of at most `maxBytes` (roughly: value, key and ~100 bytes
@@ -98,7 +81,6 @@ function failure(err: unknown, what: string): Error {
 }
 
 export class KafkaSink {
-  private readonly kafka: Kafka;
   private producer: RecordProducer | undefined;
   private transaction: Transaction | undefined;
   /** The position the open transaction's last send carried, if it did. */
@@ -108,9 +90,7 @@ export class KafkaSink {
   constructor(
     private readonly settings: SinkSettings,
     private readonly log: Logger,
-  ) {
-    this.kafka = kafkaClient(settings, log);
-  }
+  ) {}
 
   get topic(): string {
     return this.settings.kafkaTopic;
@@ -125,7 +105,7 @@ export class KafkaSink {
     // Loading the producer's library takes seconds of blocked event loop on a busy host: do it
     // now, before any lease is held, not when a new leader initialises (its lease would lapse).
     await loadPlatformatic();
-    this.topicsReady ??= await ensureTopics(this.kafka, this.settings, this.log);
+    this.topicsReady ??= await withAdmin(this.settings, (admin) => ensureTopics(admin, this.settings, this.log));
     return this.topicsReady;
   }
 
@@ -232,9 +212,5 @@ export class KafkaSink {
    */
   async reset(): Promise<void> {
     await this.disconnect().catch(() => undefined);
-  }
-
-  admin(): Admin {
-    return this.kafka.admin();
   }
 }

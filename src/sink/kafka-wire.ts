@@ -5,9 +5,8 @@
 // "not authorized" is an answer.
 
 import type { Admin, Connection } from '@platformatic/kafka';
-import type { KafkaSecuritySettings } from './kafka-security';
+import { connectionSecurity, type KafkaSecuritySettings } from './kafka-security';
 import { loadPlatformatic, type Platformatic } from './platformatic';
-import { connectionSecurity } from './producer';
 
 /** Kafka's error codes the checks tell apart. */
 export const KafkaCode = {

@@ -1,5 +1,5 @@
-// Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2), the hash Java's and kafkajs's
-// default partitioners place a keyed record with, in 32-bit integer arithmetic. The producer
+// Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2), the hash Java's default
+// partitioner places a keyed record with, in 32-bit integer arithmetic. The producer
 // library's own port works in BigInt and cost ~1.4 µs per CDR in the drain's profile; this one
 // gives the same hash (test/sink/murmur2.test.ts checks both against Kafka's own test vectors
 // and each other) for a small fraction of that.

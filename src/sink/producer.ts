@@ -1,14 +1,12 @@
 // The publish path: @platformatic/kafka's transactional producer, acks from all in-sync replicas.
-// Chosen over kafkajs for the producer only (admin, read-back, tail and the readiness probe
-// stay on kafkajs): on this product's records it costs about half the CPU per CDR (the drain
-// benchmark, bench/results), it is maintained (kafkajs has had no release since 2023), and it
-// survives the chaos run's broker restarts with nothing lost or doubled. An ES module, loaded
-// by ./platformatic.ts.
+// Chosen over the product's first client (README, "Kafka client"): on this product's records
+// it costs about half the CPU per CDR (the drain benchmark, bench/results), it is maintained,
+// and it survives the chaos run's broker restarts with nothing lost or doubled. An ES module,
+// loaded by ./platformatic.ts.
 
-import { isIP } from 'node:net';
 import type { Producer as PltProducer } from '@platformatic/kafka';
 import type { Logger } from '../log';
-import { saslLogin, sslCa, sslClientCertificate, type KafkaSecuritySettings } from './kafka-security';
+import { connectionSecurity, type KafkaSecuritySettings } from './kafka-security';
 import { javaCompatiblePartitioner } from './murmur2';
 import { loadPlatformatic } from './platformatic';
 
@@ -19,9 +17,8 @@ export interface ProducerSettings extends KafkaSecuritySettings {
 }
 
 /**
- * Codecs of produced batches. snappy and lz4 come from the library's bundled WebAssembly;
- * kafkajs reads them through ./kafkajs-codecs.ts. No zstd: kafkajs (tail, status, downstream
- * kafkajs consumers) could not read it back.
+ * Codecs of produced batches. snappy and lz4 come from the library's bundled WebAssembly. No
+ * zstd: some downstream clients still in use (Node's older ones among them) cannot read it.
  */
 export type KafkaCompression = 'none' | 'gzip' | 'snappy' | 'lz4';
 
@@ -40,7 +37,7 @@ export type RecordProducer = PltProducer<Buffer, Buffer, Buffer, Buffer>;
  * leader's sends and commits then fail — and aborts or completes whatever transaction an earlier
  * one left open. Made anew after any failure of unknown outcome: the new epoch discards the old
  * sequence numbers, so a retry can never be taken by the broker for a duplicate of an aborted send.
- * Partitions as Java and kafkajs do (murmur2 of the key), so the topic keeps its key layout —
+ * Partitions as Java's client does (murmur2 of the key), so the topic keeps its key layout —
  * with ./murmur2.ts, the same hash in integer arithmetic instead of the library's BigInt port.
  */
 export async function createProducer(settings: ProducerSettings, log: Logger, transactionalId: string): Promise<RecordProducer> {
@@ -89,7 +86,7 @@ interface BrokerEvent {
 }
 
 /**
- * The producer's connection life at debug level, as kafkajs's own lines are (the bridge logs
+ * The producer's connection life at debug level (the bridge logs
  * outages itself, once). Named fields only: the SASL events carry the authentication bytes,
  * which hold the password, and are never logged.
  */
@@ -100,29 +97,6 @@ function logConnections(producer: RecordProducer, log: Logger): void {
   producer.on('client:broker:failed', (e: BrokerEvent) => log.debug({ broker: broker(e) }, 'kafka producer could not connect'));
   producer.on('client:performWithRetry:retry', (operation: string, attempt: number) => log.debug({ operation, attempt }, 'kafka producer retrying'));
 }
-
-interface Security {
-  tls?: { ca?: Buffer[]; cert?: Buffer; key?: Buffer };
-  tlsServerName?: boolean;
-  sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
-}
-
-/** TLS and SASL options for any @platformatic/kafka client (the producer, the progress reader). */
-export function connectionSecurity(settings: KafkaSecuritySettings & { kafkaBrokers: readonly string[] }): Security {
-  const out: Security = {};
-  if (settings.kafkaSsl) {
-    const ca = sslCa(settings);
-    out.tls = { ...(ca ? { ca } : {}), ...sslClientCertificate(settings) };
-    // SNI with the broker's host name, as kafkajs and the Java client send it (managed Kafka
-    // routes on it); never for an IP address, which TLS does not allow as a server name.
-    out.tlsServerName = settings.kafkaBrokers.every((b) => isIP(b.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')) === 0);
-  }
-  const login = saslLogin(settings);
-  if (login) out.sasl = { ...login, mechanism: SASL_NAMES[login.mechanism] };
-  return out;
-}
-
-const SASL_NAMES = { plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512': 'SCRAM-SHA-512' } as const;
 
 /**
  * One line for a failed send. The library wraps the cause ("Producing messages failed." around

@@ -8,7 +8,8 @@
 import type { Consumer as PltConsumer } from '@platformatic/kafka';
 import type { Logger } from '../log';
 import { loadPlatformatic } from './platformatic';
-import { connectionSecurity, type ProducerSettings } from './producer';
+import { connectionSecurity } from './kafka-security';
+import type { ProducerSettings } from './producer';
 
 export interface Progress {
   listId: string;

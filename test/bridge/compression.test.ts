@@ -1,11 +1,14 @@
 // KAFKA_COMPRESSION: the bridge's batches are stored with the codec asked for, and read back
-// intact by every reader there is — kafkajs (the bridge's own read-back, `tail`, these tests),
-// and Kafka's Java consumer, the reference — and kafkajs reads what Kafka's Java code writes.
+// intact by every reader there is — the product's own reader (`tail`, these tests) and Kafka's
+// Java consumer, the reference — and the product's reader reads what Kafka's Java code writes,
+// zstd included.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Cdr } from '../../src/codec/cdr';
 import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
+import { withAdmin } from '../../src/sink/kafka-client';
+import { createTopics } from '../../src/sink/topic-admin';
 import { BridgeProcess, runCli } from '../support/bridge-process';
 import { javaConsume, storedBatches, type StoredBatch } from '../support/kafka-java';
 import { assertAllDelivered, assertOrderPerKey, pushSteadily, scenarioFactory, type Scenario } from '../support/scenario';
@@ -40,7 +43,7 @@ function assertStoredAs(batches: readonly StoredBatch[], codec: string, count: n
 
 /**
  * Pushes the payloads, runs a bridge with the codec until both lists are empty, and returns
- * the topic as kafkajs reads it back: every CDR once, equal to what went in, in order per key.
+ * the topic as the product's reader reads it back: every CDR once, equal to what went in, in order per key.
  */
 async function deliverAll(s: Scenario, payloads: readonly string[], codec: string): Promise<TopicRecord[]> {
   await pushAll(s.redis, s.source, payloads);
@@ -60,7 +63,7 @@ async function deliverAll(s: Scenario, payloads: readonly string[], codec: strin
 
 describe('compression', () => {
   for (const [i, codec] of (['gzip', 'snappy', 'lz4'] as const).entries()) {
-    it(`KAFKA_COMPRESSION=${codec}: every batch is stored ${codec}; kafkajs, tail and Kafka's Java consumer read back exactly what went in`, async () => {
+    it(`KAFKA_COMPRESSION=${codec}: every batch is stored ${codec}; the reader, tail and Kafka's Java consumer read back exactly what went in`, async () => {
       const s = scenario();
       const payloads = takeSynthetic(3000, { seed: 70 + i });
       const records = await deliverAll(s, payloads, codec);
@@ -82,20 +85,18 @@ describe('compression', () => {
 
   // A topic whose compression.type names a codec has the broker recompress every batch with
   // Kafka's own Java code: for snappy that is xerial's framing, not the raw snappy the bridge's
-  // producer writes, and the read-back must unwrap it.
-  for (const [i, codec] of (['snappy', 'lz4'] as const).entries()) {
-    it(`reads back batches Kafka's Java code compressed (topic compression.type=${codec}, the broker recompressing)`, async () => {
+  // producer writes, and the read-back must unwrap it; zstd is a codec the bridge never writes.
+  for (const [i, codec] of (['snappy', 'lz4', 'zstd'] as const).entries()) {
+    it(`reads back batches Kafka's Java code compressed (topic compression.type=${codec}, the broker recompressing), and so does tail`, async () => {
       const s = scenario();
-      const admin = s.kafka.admin();
-      await admin.connect();
-      try {
-        await admin.createTopics({ waitForLeaders: true, topics: [{ topic: s.topic, numPartitions: 3, configEntries: [{ name: 'compression.type', value: codec }] }] });
-      } finally {
-        await admin.disconnect();
-      }
+      await withAdmin(s.kafka, (admin) => createTopics(admin, [{ topic: s.topic, partitions: 3, configs: { 'compression.type': codec } }]));
       const payloads = takeSynthetic(3000, { seed: 80 + i });
-      await deliverAll(s, payloads, 'none');
+      const records = await deliverAll(s, payloads, 'none');
       assertStoredAs(await storedBatches(s.topic), codec, payloads.length);
+      const tail = await runCli(['tail', '--from-beginning', '--count', String(payloads.length), '--with-meta'], s.env());
+      assert.equal(tail.code, 0, tail.stderr);
+      const tailed = tail.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { partition: number; offset: string; cdr: Cdr }).map((l) => ({ ...l, offset: BigInt(l.offset) }));
+      assert.deepEqual(tailed.sort(byPosition).map((t) => [t.partition, t.offset, t.cdr]), [...records].sort(byPosition).map((r) => [r.partition, r.offset, r.cdr]), 'tail prints every CDR as the topic holds it');
     });
   }
 

@@ -15,7 +15,7 @@ import { BridgeProcess, ROOT, runCli } from '../support/bridge-process';
 import { closedPort } from '../support/closed-port';
 import { LocalRedis } from '../support/local-redis';
 import { assertAllDelivered, expectedCdr } from '../support/scenario';
-import { kafkaClient, services, uniqueName, waitFor } from '../support/services';
+import { kafkaSettings, services, uniqueName, waitFor } from '../support/services';
 import { endpointsOf, scrapeSample } from '../support/ops-endpoints';
 import { readTopic, readTopicUntil } from '../support/topic';
 
@@ -92,7 +92,7 @@ describe('Redis Sentinel: a failover mid-stream', () => {
   it('the bridge follows the new master; every CDR lands in the topic exactly once and the lists end empty', async () => {
     const source = uniqueName('test:sentinel');
     const topic = uniqueName('test.sentinel');
-    const kafka = kafkaClient();
+    const kafka = kafkaSettings();
     const env = {
       // Nothing listens here: with REDIS_SENTINELS the URL gives only scheme, credentials and db.
       REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,

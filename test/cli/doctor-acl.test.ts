@@ -7,11 +7,14 @@ import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes, type Admin } from 'kafkajs';
+import type { Acl, Admin } from '@platformatic/kafka';
 import type { DoctorReport } from '../../src/bridge/doctor';
 import { cdrSchemaText } from '../../src/codec/cdr';
 import { SchemaRegistry, valueSubject } from '../../src/codec/schema-registry';
+import { openAdmin } from '../../src/sink/kafka-client';
 import { KafkaWire } from '../../src/sink/kafka-wire';
+import { loadPlatformatic, type Platformatic } from '../../src/sink/platformatic';
+import { createTopics } from '../../src/sink/topic-admin';
 import { runCli } from '../support/bridge-process';
 import { OwnStack } from '../support/own-stack';
 import { addSaslListeners } from '../support/sasl-listener';
@@ -19,6 +22,7 @@ import { uniqueName } from '../support/services';
 
 let stack: OwnStack;
 let admin: Admin;
+let kafka: Platformatic;
 let saslBrokers: string;
 const users = { reader: 'reader-pw-1', writer: 'writer-pw-1' };
 
@@ -33,12 +37,12 @@ before(async () => {
     '',
   ].join('\n'));
   saslBrokers = (await addSaslListeners(stack, users)).sasl;
-  admin = stack.kafka().admin();
-  await admin.connect();
+  admin = await openAdmin(stack.kafka());
+  kafka = await loadPlatformatic();
 }, { timeout: 500_000 });
 
 after(async () => {
-  await admin?.disconnect();
+  await admin?.close();
   await stack?.down();
 }, { timeout: 120_000 });
 
@@ -56,8 +60,8 @@ async function doctor(env: Record<string, string>): Promise<{ code: number | nul
   return { code, report: JSON.parse(stdout) as DoctorReport };
 }
 
-function allow(principal: string, resourceType: AclResourceTypes, resourceName: string, ...operations: AclOperationTypes[]) {
-  return operations.map((operation) => ({ resourceType, resourceName, resourcePatternType: ResourcePatternTypes.LITERAL, principal, host: '*', operation, permissionType: AclPermissionTypes.ALLOW }));
+function allow(principal: string, resourceType: Acl['resourceType'], resourceName: string, ...operations: Acl['operation'][]): Acl[] {
+  return operations.map((operation) => ({ resourceType, resourceName, resourcePatternType: kafka.ResourcePatternTypes.LITERAL, principal, host: '*', operation, permissionType: kafka.AclPermissionTypes.ALLOW }));
 }
 
 function env(source: string, topic: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -70,15 +74,16 @@ describe('cdr-bridge doctor: ACLs and the schema registry', () => {
     const topic = uniqueName('test.acl');
     const txnId = `cdr-bridge:${source}`;
     const progress = `${topic}.progress`;
-    assert.ok(await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }, { topic: progress, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] }));
-    const { DESCRIBE, READ, WRITE, DESCRIBE_CONFIGS } = AclOperationTypes;
-    await admin.createAcls({ acl: [
-      ...allow('User:reader', AclResourceTypes.TOPIC, topic, DESCRIBE, READ),
-      ...allow('User:reader', AclResourceTypes.TOPIC, progress, DESCRIBE, READ),
-      ...allow('User:writer', AclResourceTypes.TOPIC, topic, DESCRIBE, WRITE, DESCRIBE_CONFIGS),
-      ...allow('User:writer', AclResourceTypes.TOPIC, progress, DESCRIBE, WRITE, READ, DESCRIBE_CONFIGS),
-      ...allow('User:writer', AclResourceTypes.TRANSACTIONAL_ID, txnId, AclOperationTypes.WRITE, AclOperationTypes.DESCRIBE),
-      ...allow('User:writer', AclResourceTypes.CLUSTER, 'kafka-cluster', AclOperationTypes.DESCRIBE),
+    await createTopics(admin, [{ topic, partitions: 1 }, { topic: progress, partitions: 1, configs: { 'cleanup.policy': 'compact' } }]);
+    const { DESCRIBE, READ, WRITE, DESCRIBE_CONFIGS } = kafka.AclOperations;
+    const { TOPIC, TRANSACTIONAL_ID, CLUSTER } = kafka.ResourceTypes;
+    await admin.createAcls({ creations: [
+      ...allow('User:reader', TOPIC, topic, DESCRIBE, READ),
+      ...allow('User:reader', TOPIC, progress, DESCRIBE, READ),
+      ...allow('User:writer', TOPIC, topic, DESCRIBE, WRITE, DESCRIBE_CONFIGS),
+      ...allow('User:writer', TOPIC, progress, DESCRIBE, WRITE, READ, DESCRIBE_CONFIGS),
+      ...allow('User:writer', TRANSACTIONAL_ID, txnId, WRITE, DESCRIBE),
+      ...allow('User:writer', CLUSTER, 'kafka-cluster', DESCRIBE),
     ] });
     const sasl = (user: keyof typeof users) => env(source, topic, { KAFKA_PROGRESS_TOPIC: progress, KAFKA_BROKERS: saslBrokers, KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: user, KAFKA_SASL_PASSWORD: users[user] });
 

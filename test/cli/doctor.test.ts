@@ -9,26 +9,29 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { Admin } from '@platformatic/kafka';
 import Redis from 'ioredis';
 import type { DoctorReport } from '../../src/bridge/doctor';
 import type { Status } from '../../src/cli/commands/status';
+import { openAdmin } from '../../src/sink/kafka-client';
+import { createTopics } from '../../src/sink/topic-admin';
 import { BridgeProcess, runCli } from '../support/bridge-process';
 import { LocalRedis } from '../support/local-redis';
 import { Scenario } from '../support/scenario';
-import { kafkaClient, pushAll, redisClient } from '../support/services';
+import { kafkaSettings, pushAll, redisClient } from '../support/services';
 import { readTopicUntil } from '../support/topic';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'cdr-bridge-doctor-'));
 const servers: LocalRedis[] = [];
 const scenarios: Scenario[] = [];
-const admin = kafkaClient().admin();
+let admin: Admin;
 
 before(async () => {
-  await admin.connect();
+  admin = await openAdmin(kafkaSettings());
 });
 
 after(async () => {
-  await admin.disconnect();
+  await admin.close();
   for (const s of scenarios) await s.close();
   for (const r of servers) await r.kill();
   rmSync(dir, { recursive: true, force: true });
@@ -60,8 +63,8 @@ function check(report: DoctorReport, name: string): DoctorReport['checks'][numbe
   return report.checks.find((c) => c.name === name) ?? assert.fail(`no check ${name} in ${JSON.stringify(report.checks.map((c) => c.name))}`);
 }
 
-async function topicWith(s: Scenario, configEntries: { name: string; value: string }[]): Promise<void> {
-  assert.ok(await admin.createTopics({ waitForLeaders: true, topics: [{ topic: s.topic, numPartitions: 3, configEntries }] }));
+async function topicWith(s: Scenario, configs: Record<string, string>): Promise<void> {
+  await createTopics(admin, [{ topic: s.topic, partitions: 3, configs }]);
 }
 
 async function extraRedis(name: string, args: string[]): Promise<string> {
@@ -73,10 +76,10 @@ async function extraRedis(name: string, args: string[]): Promise<string> {
 describe('cdr-bridge doctor', () => {
   it('reports every check ok on the test stack, one line each, exits 0, and status shows the result', async () => {
     const s = scenario();
-    await topicWith(s, []);
+    await topicWith(s, {});
     // A progress topic of its own, as the bridge creates it, so the list of checks does not depend on other tests.
     const progress = `${s.topic}.progress`;
-    assert.ok(await admin.createTopics({ waitForLeaders: true, topics: [{ topic: progress, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] }));
+    await createTopics(admin, [{ topic: progress, partitions: 1, configs: { 'cleanup.policy': 'compact' } }]);
     const env = s.env({ KAFKA_PROGRESS_TOPIC: progress });
     const { code, report } = await doctor(env);
     assert.deepEqual(notOk(report), [], JSON.stringify(report.checks));
@@ -186,7 +189,7 @@ describe('cdr-bridge doctor', () => {
 
   it('FAILs a compacted topic, and run refuses it before taking anything', async () => {
     const s = scenario();
-    await topicWith(s, [{ name: 'cleanup.policy', value: 'compact' }]);
+    await topicWith(s, { 'cleanup.policy': 'compact' });
     const { code, report } = await doctor(s.env());
     assert.equal(code, 1);
     assert.deepEqual(notOk(report), ['FAIL kafka.topic.cleanup-policy']);
@@ -206,7 +209,7 @@ describe('cdr-bridge doctor', () => {
 
   it('FAILs max.message.bytes of 1,000 against KAFKA_MAX_REQUEST_BYTES, and says what to set', async () => {
     const s = scenario();
-    await topicWith(s, [{ name: 'max.message.bytes', value: '1000' }]);
+    await topicWith(s, { 'max.message.bytes': '1000' });
     const { code, report } = await doctor(s.env());
     assert.equal(code, 1);
     assert.deepEqual(notOk(report), ['FAIL kafka.topic.max-message-bytes']);
@@ -219,7 +222,7 @@ describe('cdr-bridge doctor', () => {
 
   it('warns on a short retention.ms and a small retention.bytes; run logs the warning once and delivers', async () => {
     const s = scenario();
-    await topicWith(s, [{ name: 'retention.ms', value: '3600000' }, { name: 'retention.bytes', value: '10000000' }]);
+    await topicWith(s, { 'retention.ms': '3600000', 'retention.bytes': '10000000' });
     const { code, report } = await doctor(s.env());
     assert.equal(code, 3);
     assert.deepEqual(notOk(report), ['warn kafka.topic.retention']);

@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type Redis from 'ioredis';
-import type { Kafka } from 'kafkajs';
+import { withAdmin, type KafkaClientSettings } from '../../src/sink/kafka-client';
+import { createTopics } from '../../src/sink/topic-admin';
+import { PlainProducer } from '../support/plain-producer';
 import { cdrSchemaText } from '../../src/codec/cdr';
 import { confluentFramer } from '../../src/codec/framing';
 import { BridgeProcess, runCli } from '../support/bridge-process';
@@ -18,7 +20,7 @@ import { readTopicUntil } from '../support/topic';
 let stack: OwnStack;
 let registryUrl: string;
 let redis: Redis;
-let kafka: Kafka;
+let kafka: KafkaClientSettings;
 const bridges: BridgeProcess[] = [];
 
 before(async () => {
@@ -137,10 +139,13 @@ describe('cdr-bridge with a schema registry', () => {
   it('`tail` takes writer schemas from the registry: an id the registry does not know is reported, not guessed', async () => {
     const topic = uniqueName('test.reg.unknown');
     const cdr = { cdr_id: 'b'.repeat(64), received_at: 1_700_000_000_000, internal_call_ref: 'unknown-id', ext: null, custom_call_ref: null, disposition: null, sip_termination_code: null, campaign_ref: null, client_number: null, dial_number: null, extra: {} };
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({ topic, messages: [{ key: 'k', partition: 0, value: confluentFramer(424_242).encode(cdr) }] });
-    await producer.disconnect();
+    await withAdmin(kafka, (admin) => createTopics(admin, [{ topic, partitions: 1 }]));
+    const producer = await PlainProducer.open(kafka);
+    try {
+      await producer.send(topic, [{ key: 'k', partition: 0, value: confluentFramer(424_242).encode(cdr) }]);
+    } finally {
+      await producer.close();
+    }
 
     const withRegistry = await runCli(['tail', '--from-beginning', '--count', '1', '--kafka-topic', topic], { KAFKA_BROKERS: stack.kafkaBrokers, SCHEMA_REGISTRY_URL: registryUrl }, 60_000);
     assert.equal(withRegistry.code, 0, withRegistry.stderr);

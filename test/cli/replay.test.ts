@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { decodePayload } from '../../src/codec/decode-payload';
 import { parseDeadLetter } from '../../src/source/dead-letter';
 import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
+import { withAdmin } from '../../src/sink/kafka-client';
 import { runCli } from '../support/bridge-process';
 import { closedPort } from '../support/closed-port';
 import { assertAllDelivered, expectedCdr, scenarioFactory, type Scenario } from '../support/scenario';
@@ -37,13 +38,7 @@ async function takeOrder(s: Scenario): Promise<string[]> {
 }
 
 async function topicExists(s: Scenario): Promise<boolean> {
-  const admin = s.kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.listTopics()).includes(s.topic);
-  } finally {
-    await admin.disconnect();
-  }
+  return withAdmin(s.kafka, async (admin) => (await admin.listTopics()).includes(s.topic));
 }
 
 describe('cdr-bridge replay', () => {

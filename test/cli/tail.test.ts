@@ -1,5 +1,6 @@
 // `cdr-bridge tail` prints the topic's CDRs decoded, one JSON object per line, and fails with
-// one clear line when Kafka is unreachable.
+// one clear line when Kafka is unreachable or the topic does not exist — which it never creates,
+// even on a broker that auto-creates topics (the stack's does).
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -8,7 +9,8 @@ import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
 import { BridgeProcess, runCli } from '../support/bridge-process';
 import { closedPort } from '../support/closed-port';
 import { Scenario } from '../support/scenario';
-import { pushAll } from '../support/services';
+import { withAdmin } from '../../src/sink/kafka-client';
+import { pushAll, waitFor } from '../support/services';
 import { readTopicUntil, type TopicRecord } from '../support/topic';
 
 // One partition, so "the first five records" has one meaning.
@@ -57,5 +59,26 @@ describe('cdr-bridge tail', () => {
     const lines = stderr.trimEnd().split('\n');
     assert.equal(lines.length, 1, stderr);
     assert.match(lines[0]!, new RegExp(`^cdr-bridge: cannot reach Kafka at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+  });
+
+  it('a topic that does not exist: exit 2, one line naming KAFKA_TOPIC, and no topic made on a broker that auto-creates', async () => {
+    const typo = `${s.topic}-typo`;
+    await withAdmin(s.kafka, async (admin) => {
+      // The broker would make it for any client that asked: auto-create is on, and a metadata
+      // request that allows it creates a topic (a control name, not the typo).
+      const [node] = (await admin.metadata({ topics: [] })).brokers.keys();
+      const [broker] = await admin.describeConfigs({ resources: [{ resourceType: 4 /* BROKER */, resourceName: String(node), configurationKeys: ['auto.create.topics.enable'] }] });
+      assert.equal(broker?.configs.find((c) => c.name === 'auto.create.topics.enable')?.value, 'true', 'the broker auto-creates topics');
+      const control = `${s.topic}-control`;
+      await admin.metadata({ topics: [control], autocreateTopics: true }).catch(() => undefined);
+      await waitFor('a metadata request that allows it to create a topic', async () => (await admin.listTopics()).includes(control), 30_000);
+    });
+    for (const from of [['--from-beginning'], []]) {
+      const { code, stdout, stderr } = await runCli(['tail', ...from, '--count', '1'], { ...env, KAFKA_TOPIC: typo });
+      assert.equal(code, 2, stderr);
+      assert.equal(stdout, '');
+      assert.equal(stderr, `cdr-bridge: KAFKA_TOPIC: topic "${typo}" does not exist on Kafka at ${env.KAFKA_BROKERS} (tail reads a topic, it never creates one: check the name)\n`);
+    }
+    assert.deepEqual(await withAdmin(s.kafka, async (admin) => (await admin.listTopics()).filter((t) => t.startsWith(typo))), [], 'no topic was created');
   });
 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { describeConfig, loadConfig } from '../../src/config/config';
 import { ConfigError } from '../../src/errors';
-import { kafkaSecurity } from '../../src/sink/kafka-security';
+import { connectionSecurity } from '../../src/sink/kafka-security';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cdr-bridge-security-'));
 const caFile = path.join(dir, 'ca.pem');
@@ -37,10 +37,10 @@ describe('security settings', () => {
     assert.equal(c.kafkaSaslMechanism, undefined);
     assert.equal(c.kafkaSsl, false);
     assert.equal(c.schemaRegistryUrl, undefined);
-    assert.deepEqual(kafkaSecurity(c), {});
+    assert.deepEqual(connectionSecurity(c), {});
   });
 
-  it('parses a full set, and turns the Kafka part into kafkajs ssl and sasl options', () => {
+  it('parses a full set, and turns the Kafka part into the Kafka client\'s tls and sasl options', () => {
     const c = loadConfig({
       env: {
         REDIS_URL: 'rediss://redis.example:6380/2',
@@ -68,9 +68,13 @@ describe('security settings', () => {
     assert.equal(JSON.stringify(describeConfig(c)).includes('sentinel-secret-9'), false);
     assert.equal(c.kafkaSaslMechanism, 'scram-sha-512');
     assert.equal(c.kafkaSsl, true);
-    const k = kafkaSecurity(c);
-    assert.deepEqual(k.sasl, { mechanism: 'scram-sha-512', username: 'bridge', password: 'kafka-secret-2' });
-    assert.ok(typeof k.ssl === 'object' && Array.isArray(k.ssl.ca) && String(k.ssl.ca[0]).includes('not checked here'));
+    const k = connectionSecurity(c);
+    assert.deepEqual(k.sasl, { mechanism: 'SCRAM-SHA-512', username: 'bridge', password: 'kafka-secret-2' });
+    assert.ok(Array.isArray(k.tls?.ca) && String(k.tls.ca[0]).includes('not checked here'));
+    assert.equal(connectionSecurity({ ...c, kafkaBrokers: ['kafka-1.example:9093'] }).tlsServerName, true, 'SNI with the broker\'s host name');
+    assert.equal(connectionSecurity({ ...c, kafkaBrokers: ['10.0.0.7:9093'] }).tlsServerName, false, 'no SNI for an IP address');
+    const mutual = connectionSecurity({ ...c, kafkaSslCertFile: caFile, kafkaSslKeyFile: caFile });
+    assert.ok(String(mutual.tls?.cert).includes('not checked here') && String(mutual.tls?.key).includes('not checked here'), 'the client certificate and key, for mutual TLS');
   });
 
   it('reads the secrets from <NAME>_FILE, and describeConfig() shows none of them', () => {

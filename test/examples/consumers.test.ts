@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type Redis from 'ioredis';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClientSettings } from '../../src/sink/kafka-client';
 import type { Cdr } from '../../src/codec/cdr';
 import { BridgeProcess, ROOT } from '../support/bridge-process';
 import { runToEnd } from '../support/child';
@@ -58,8 +58,8 @@ function knownCdrs(prefix: string): string[] {
   return payloads;
 }
 
-/** Runs the bridge until the topic holds every payload; returns the topic as kafkajs reads it. */
-async function publish(env: Record<string, string>, redis: Redis, kafka: Kafka, source: string, topic: string, payloads: string[]): Promise<TopicRecord[]> {
+/** Runs the bridge until the topic holds every payload; returns the topic as the tests' reader reads it. */
+async function publish(env: Record<string, string>, redis: Redis, kafka: KafkaClientSettings, source: string, topic: string, payloads: string[]): Promise<TopicRecord[]> {
   await pushAll(redis, source, payloads);
   const bridge = BridgeProcess.run(env);
   try {

@@ -4,39 +4,37 @@
 
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import type { Admin, Producer } from 'kafkajs';
+import type { Admin } from '@platformatic/kafka';
+import { partitionOffsets, topicConfig } from '../../src/sink/topic-admin';
 import { kafkaNode, OwnStack } from '../support/own-stack';
+import { PlainProducer } from '../support/plain-producer';
 import { uniqueName, waitFor } from '../support/services';
 
 describe('the three-broker fault bed', () => {
   const bed = OwnStack.attached();
-  const kafka = bed.patientKafka();
   let admin: Admin;
-  let producer: Producer;
+  let producer: PlainProducer;
   let written = 0;
 
   before(async () => {
-    admin = kafka.admin();
-    await admin.connect();
-    producer = kafka.producer({ idempotent: true, retry: { retries: 10 } });
-    await producer.connect();
+    admin = await bed.patientAdmin();
+    producer = await PlainProducer.open(bed.kafka(), { timeout: 10_000, retries: 10 });
   });
   after(async () => {
-    await producer.disconnect();
-    await admin.disconnect();
+    await producer.close();
+    await admin.close();
   });
   // Whatever a test broke, the next one starts on three running nodes.
   afterEach(() => bed.heal());
 
   async function partition0(topic: string): Promise<{ leader: number; replicas: number[]; isr: number[] }> {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    const p = topics[0]!.partitions.find((x) => x.partitionId === 0)!;
+    const p = (await admin.metadata({ topics: [topic], forceUpdate: true })).topics.get(topic)!.partitions[0]!;
     return { leader: p.leader, replicas: [...p.replicas].sort(), isr: [...p.isr].sort() };
   }
 
   async function newTopic(): Promise<string> {
     const topic = uniqueName('test.bed');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: false });
+    await admin.createTopics({ topics: [{ topic, partitions: 1 }] });
     // Every node learns of the topic from the controller in its own time (slowly on a busy
     // machine): until then a metadata request may answer "unknown topic".
     await waitFor(`${topic} on every node`, async () => {
@@ -47,9 +45,9 @@ describe('the three-broker fault bed', () => {
   }
 
   async function write(topic: string, n: number): Promise<void> {
-    const messages = Array.from({ length: n }, (_, i) => ({ key: `k${i % 7}`, value: `record ${written + i}` }));
+    const records = Array.from({ length: n }, (_, i) => ({ key: `k${i % 7}`, value: `record ${written + i}` }));
     // acks=all: confirmed only once every member of the ISR (at least min.insync.replicas=2) has it.
-    await producer.send({ topic, acks: -1, messages });
+    await producer.send(topic, records);
     written += n;
   }
 
@@ -59,8 +57,7 @@ describe('the three-broker fault bed', () => {
     const p = await partition0(topic);
     assert.deepEqual(p.replicas, [1, 2, 3]);
     assert.deepEqual(p.isr, [1, 2, 3]);
-    const configs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2 /* TOPIC */, name: topic, configNames: ['min.insync.replicas'] }] });
-    assert.equal(configs.resources[0]!.configEntries[0]!.configValue, '2');
+    assert.equal((await topicConfig(admin, topic, ['min.insync.replicas'])).get('min.insync.replicas'), '2');
     assert.equal(await bed.leaderOf(topic), p.leader, 'scripts/stack leader agrees with the metadata');
   });
 
@@ -111,7 +108,7 @@ describe('the three-broker fault bed', () => {
     assert.ok(!(await partition0(topic)).isr.includes(before), 'the killed node is out of the ISR');
     await bed.start(kafkaNode(before));
     await waitFor(`node ${before} back in the ISR`, async () => (await partition0(topic)).isr.includes(before), 60_000, 250);
-    const offsets = await admin.fetchTopicOffsets(topic);
-    assert.equal(offsets[0]!.high, '60', 'every confirmed write is in the partition');
+    const offsets = await partitionOffsets(admin, topic);
+    assert.equal(offsets[0]!.high, 60n, 'every confirmed write is in the partition');
   });
 });

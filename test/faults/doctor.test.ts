@@ -4,7 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import type { Admin } from '@platformatic/kafka';
+import { replicaCounts, topicConfig } from '../../src/sink/topic-admin';
 import type { DoctorReport } from '../../src/bridge/doctor';
 import { BridgeProcess, runCli } from '../support/bridge-process';
 import { OwnStack } from '../support/own-stack';
@@ -16,23 +17,21 @@ describe('cdr-bridge doctor on three brokers', () => {
   let progress: string;
 
   before(async () => {
-    admin = bed.patientKafka().admin();
-    await admin.connect();
+    admin = await bed.patientAdmin();
     progress = uniqueName('test.progress');
     await createTopic(progress, 1, 3, { 'cleanup.policy': 'compact', 'min.insync.replicas': '2' });
   });
   after(async () => {
-    await admin.disconnect();
+    await admin.close();
   });
 
   /** Creates a topic and waits until every partition has a leader and a full ISR. */
   async function createTopic(topic: string, partitions: number, replicationFactor: number, configs: Record<string, string>): Promise<void> {
-    const configEntries = Object.entries(configs).map(([name, value]) => ({ name, value }));
-    await admin.createTopics({ waitForLeaders: false, topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries }] });
-    // kafkajs's own wait for leaders can meet a node whose metadata lags ("does not host this topic-partition").
+    await admin.createTopics({ topics: [{ topic, partitions, replicas: replicationFactor }], configs: Object.entries(configs).map(([name, value]) => ({ name, value })) });
+    // A full ISR, not only leaders: every node must have caught up for the doctor's replica checks.
     await waitFor(`leaders of ${topic}`, async () => {
-      const meta = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
-      const ps = meta?.topics[0]?.partitions ?? [];
+      const meta = await admin.metadata({ topics: [topic], forceUpdate: true }).catch(() => undefined);
+      const ps = meta?.topics.get(topic)?.partitions ?? [];
       return ps.length === partitions && ps.every((p) => p.leader >= 0 && p.isr.length === replicationFactor);
     });
   }
@@ -79,10 +78,8 @@ describe('cdr-bridge doctor on three brokers', () => {
     try {
       await bridge.waitForLog('created topics', 120_000);
       for (const t of [topic, progressTopic]) {
-        const meta = await admin.fetchTopicMetadata({ topics: [t] });
-        assert.ok(meta.topics[0]!.partitions.every((p) => p.replicas.length === 3), `${t}: three replicas of every partition`);
-        const configs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: t, configNames: ['min.insync.replicas'] }] });
-        assert.equal(configs.resources[0]!.configEntries[0]!.configValue, '2', `${t}: min.insync.replicas 2`);
+        assert.ok((await replicaCounts(admin, t)).every((n) => n === 3), `${t}: three replicas of every partition`);
+        assert.equal((await topicConfig(admin, t, ['min.insync.replicas'])).get('min.insync.replicas'), '2', `${t}: min.insync.replicas 2`);
       }
       const { code, stdout, stderr } = await runCli(['status', '--json'], env);
       assert.equal(code, 0, stderr);

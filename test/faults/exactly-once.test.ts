@@ -12,6 +12,7 @@ import { frozen, processState } from '../support/frozen-mid-batch';
 import { settledDelivery, verifyTopic, type DeliveryReport } from '../support/delivery-check';
 import { cdrsOnKeys, SteadyDialler } from '../support/dialler';
 import { kafkaNode, OwnStack } from '../support/own-stack';
+import { PlainProducer } from '../support/plain-producer';
 import { scenarioFactory, type Scenario } from '../support/scenario';
 import { waitFor } from '../support/services';
 
@@ -138,11 +139,10 @@ describe('exactly once on a three-broker cluster', () => {
     const env = s.env();
     // The leader stops itself with its first transaction sent and not committed: a batch is
     // certainly in flight (appended on the brokers, uncommitted) when it is killed.
-    const first = await leaderAndStandby(s, env, true, { CDR_BRIDGE_FAILPOINT: 'stop-before-commit' });
+    const first = await leaderAndStandby(s, env, true, { CDR_BRIDGE_FAILPOINT: 'stop-before-commit', CDR_BRIDGE_TEST_FAILPOINTS: 'true' });
     // Another writer (a second dialler's bridge, say): valid CDRs of its own, idempotent, fast
     // enough to push a crashed batch's first copy out of any read-back window by count.
-    const other = s.kafka.producer({ idempotent: true });
-    await other.connect();
+    const other = await PlainProducer.open(s.kafka);
     const framer = singleObjectFramer();
     const otherCdrs = cdrsOnKeys(77, 1000);
     let otherWritten = 0;
@@ -154,7 +154,7 @@ describe('exactly once on a three-broker cluster', () => {
           if (!r.ok) throw new Error('synthetic CDR did not decode');
           return { key: r.cdr.internal_call_ref, value: framer.encode(r.cdr), headers: { 'cdr-id': r.cdr.cdr_id } };
         });
-        await other.send({ topic: s.topic, acks: -1, messages });
+        await other.send(s.topic, messages);
         otherWritten += messages.length;
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -184,7 +184,7 @@ describe('exactly once on a three-broker cluster', () => {
       writing = false;
       // The other producer's failure is the test's (surfaced by the await above when it ran); here only its end.
       await otherDone.catch((err: Error) => console.log(`# the other producer stopped on: ${err.message}`));
-      await other.disconnect();
+      await other.close();
     }
   });
 
@@ -219,7 +219,7 @@ describe('exactly once on a three-broker cluster', () => {
       // A long lease: the frozen leader still holds it when replay comes (no standby takes it first).
       const env = s.env({ LEASE_TTL_MS: '60000' });
       // The leader stops itself with its first transaction sent and not committed: a batch in flight.
-      const leader = await leaderAndStandby(s, env, false, { CDR_BRIDGE_FAILPOINT: 'stop-before-commit' });
+      const leader = await leaderAndStandby(s, env, false, { CDR_BRIDGE_FAILPOINT: 'stop-before-commit', CDR_BRIDGE_TEST_FAILPOINTS: 'true' });
       const d = dialler(s, 3000, 100, seed);
       await leader.waitForOutput('failpoint stop-before-commit', 60_000);
       await frozen(leader);

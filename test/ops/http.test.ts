@@ -170,8 +170,8 @@ describe('readiness through outages (a private stack, its services stopped on pu
       const copies = assertAllDelivered(payloads, records);
       assert.equal(copies.size, payloads.length);
       const metrics = (await httpGet(`${base}/metrics`)).body;
-      // Not asserted: cdr_bridge_retries_total{operation="publish"} > 0. kafkajs retries a send
-      // internally for several seconds first, so a short outage can end inside one attempt.
+      // Not asserted: cdr_bridge_retries_total{operation="publish"} > 0. The Kafka client retries a
+      // send internally first, so a short outage can end inside one attempt.
       assert.equal(sample(metrics, 'cdr_bridge_kafka_up'), 1);
       assert.equal(sample(metrics, 'cdr_bridge_source_backlog'), 0);
     } finally {

@@ -9,7 +9,7 @@ import { createLogger } from '../../src/log';
 import { KafkaSink, type OutMessage, type SinkSettings } from '../../src/sink/kafka-sink';
 import { createProducer } from '../../src/sink/producer';
 import { oracleRawValues } from '../support/oracle-topic';
-import { kafkaClient, services, uniqueName } from '../support/services';
+import { kafkaSettings, services, uniqueName } from '../support/services';
 import { readToEnd } from '../../src/sink/topic-reader';
 
 const log = createLogger('silent');
@@ -76,7 +76,7 @@ describe('transactional sink', () => {
     await second.commit({ listId: 'L', seq: 2 });
 
     const ids: string[] = [];
-    await readToEnd(kafkaClient(), s.kafkaTopic, {}, (m) => ids.push(String(m.headers['cdr-id'])));
+    await readToEnd(kafkaSettings(), s.kafkaTopic, {}, (m) => ids.push(String(m.headers['cdr-id'])));
     assert.deepEqual(ids, ['a', 'b'], 'read_committed: the zombie\'s records are not there');
     // A third process (a restart) initialises too: the fresh-producer id/epoch fix holds.
     const third = await initialised(s);
@@ -133,10 +133,10 @@ describe('transactional sink', () => {
     await a.commit({ listId: 'L', seq: 3 });
 
     const ids: string[] = [];
-    await readToEnd(kafkaClient(), s.kafkaTopic, {}, (m) => ids.push(String(m.headers['cdr-id'])));
+    await readToEnd(kafkaSettings(), s.kafkaTopic, {}, (m) => ids.push(String(m.headers['cdr-id'])));
     assert.deepEqual(ids, ['p1', 'p2', 'p3', 'p4']);
     const positions: string[] = [];
-    await readToEnd(kafkaClient(), s.kafkaProgressTopic, {}, (m) => positions.push(String(m.value)));
+    await readToEnd(kafkaSettings(), s.kafkaProgressTopic, {}, (m) => positions.push(String(m.value)));
     assert.equal(positions.length, 2, `one position record per transaction: ${positions.join(' | ')}`);
     assert.match(positions[0]!, /"seq":2/);
     assert.match(positions[1]!, /"seq":3/);

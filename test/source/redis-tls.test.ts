@@ -11,7 +11,7 @@ import Redis from 'ioredis';
 import { BridgeProcess, runCli } from '../support/bridge-process';
 import { LocalRedis } from '../support/local-redis';
 import { assertAllDelivered } from '../support/scenario';
-import { kafkaClient, pushAll, services, uniqueName, waitFor } from '../support/services';
+import { kafkaSettings, pushAll, services, uniqueName, waitFor } from '../support/services';
 import { makeTestCa, type TestCa } from '../support/test-ca';
 import { readTopicUntil } from '../support/topic';
 
@@ -69,7 +69,7 @@ async function runUntilDrained(source: string, topic: string, sent: string[], ex
   const bridge = BridgeProcess.run(env(source, topic, extra, port));
   bridges.push(bridge);
   await waitFor('the lists to drain', async () => (await client.llen(source)) + (await client.llen(`${source}:processing`)) === 0, 60_000);
-  assertAllDelivered(sent, await readTopicUntil(kafkaClient(), topic, sent.length));
+  assertAllDelivered(sent, await readTopicUntil(kafkaSettings(), topic, sent.length));
   assert.equal((await bridge.stop()).code, 0);
   return bridge;
 }

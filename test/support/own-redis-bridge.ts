@@ -7,13 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Redis, { type RedisOptions } from 'ioredis';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClientSettings } from '../../src/sink/kafka-client';
 import { takeSynthetic } from '../../src/simulate/synthetic-cdrs';
 import { BridgeProcess, type LogLine } from './bridge-process';
 import { LocalRedis } from './local-redis';
 import { endpointsOf, httpGet, sample } from './ops-endpoints';
 import { assertAllDelivered } from './scenario';
-import { kafkaClient, pushAll, services, uniqueName, waitFor } from './services';
+import { kafkaSettings, pushAll, services, uniqueName, waitFor } from './services';
 import { readTopic, readTopicUntil, type TopicRecord } from './topic';
 
 export interface Readyz {
@@ -24,7 +24,7 @@ export interface Readyz {
 export class OwnRedisBridge {
   readonly source = uniqueName('test:cdrs');
   readonly topic = uniqueName('test.cdrs');
-  readonly kafka: Kafka = kafkaClient();
+  readonly kafka: KafkaClientSettings = kafkaSettings();
   /** Every payload pushed so far, oldest first. */
   readonly pushed: string[] = [];
   bridge!: BridgeProcess;

@@ -10,9 +10,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import type { Admin } from '@platformatic/kafka';
+import { openAdmin, type KafkaClientSettings } from '../../src/sink/kafka-client';
 import { ROOT } from './bridge-process';
 import { runToEnd } from './child';
+import { kafkaSettings } from './services';
 
 /** `kafka` is the one node of a default stack, or node 1 of a cluster. */
 export type KafkaNode = 'kafka' | `kafka-${number}`;
@@ -86,17 +88,18 @@ export class OwnStack {
     return client;
   }
 
-  kafka(overrides: Partial<KafkaConfig> = {}): Kafka {
-    return new Kafka({ clientId: 'cdr-bridge-test', brokers: this.kafkaBrokers.split(','), logLevel: logLevel.NOTHING, ...overrides });
+  /** How to reach this stack's Kafka (for the readers of src/sink and openAdmin). */
+  kafka(): KafkaClientSettings {
+    return kafkaSettings(this.kafkaBrokers);
   }
 
   /**
-   * A client for a cluster with a paused node: that node keeps its connections open and answers
-   * nothing, so a request landing on it (metadata goes to any node) fails after a short timeout
-   * and is retried, usually on another node.
+   * An admin client for a cluster with a paused node: that node keeps its connections open and
+   * answers nothing, so a request landing on it (metadata goes to any node) fails after a short
+   * timeout and is retried, usually on another node. The caller closes it.
    */
-  patientKafka(): Kafka {
-    return this.kafka({ requestTimeout: 10_000, enforceRequestTimeout: true, retry: { retries: 10 } });
+  patientAdmin(): Promise<Admin> {
+    return openAdmin(this.kafka(), { timeout: 10_000, retries: 10 });
   }
 
   /** SIGTERM and wait (15 s, then SIGKILL); the port and data are kept for start(). */

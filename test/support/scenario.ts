@@ -4,18 +4,18 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClientSettings } from '../../src/sink/kafka-client';
 import { after } from 'node:test';
 import { decodePayload } from '../../src/codec/decode-payload';
 import type { Cdr } from '../../src/codec/cdr';
-import { kafkaClient, pushAll, redisClient, services, uniqueName, waitFor } from './services';
+import { kafkaSettings, pushAll, redisClient, services, uniqueName, waitFor } from './services';
 import { readTopic, type TopicRecord } from './topic';
 
 export class Scenario {
   readonly source = uniqueName('test:cdrs');
   readonly topic = uniqueName('test.cdrs');
   readonly redis: Redis = redisClient();
-  readonly kafka: Kafka = kafkaClient();
+  readonly kafka: KafkaClientSettings = kafkaSettings();
 
   env(extra: Record<string, string> = {}): Record<string, string> {
     return {

@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import type { KafkaClientSettings } from '../../src/sink/kafka-client';
 
 function required(name: string): string {
   const v = process.env[name];
@@ -37,8 +37,17 @@ export function redisClient(): Redis {
   return new Redis(services.redisUrl, { maxRetriesPerRequest: 3 });
 }
 
-export function kafkaClient(): Kafka {
-  return new Kafka({ clientId: 'cdr-bridge-test', brokers: services.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+/** How the tests reach the stack's Kafka: through the product's own client, with these settings. */
+export function kafkaSettings(brokers = services.kafkaBrokers): KafkaClientSettings {
+  return {
+    kafkaBrokers: brokers.split(','),
+    kafkaClientId: 'cdr-bridge-test',
+    kafkaSsl: false,
+    kafkaSslCaFile: undefined,
+    kafkaSaslMechanism: undefined,
+    kafkaSaslUsername: undefined,
+    kafkaSaslPassword: undefined,
+  };
 }
 
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60000, everyMs = 100): Promise<T> {

@@ -1,6 +1,6 @@
 // The tests' independent reader: everything a topic holds, decoded with the schema file.
 
-import type { Kafka } from 'kafkajs';
+import type { KafkaClientSettings } from '../../src/sink/kafka-client';
 import { decodeMessage } from '../../src/codec/framing';
 import type { Cdr } from '../../src/codec/cdr';
 import { readToEnd, topicRecordCount } from '../../src/sink/topic-reader';
@@ -14,7 +14,7 @@ export interface TopicRecord {
   cdr: Cdr;
 }
 
-export async function readTopic(kafka: Kafka, topic: string): Promise<TopicRecord[]> {
+export async function readTopic(kafka: KafkaClientSettings, topic: string): Promise<TopicRecord[]> {
   const out: TopicRecord[] = [];
   await readToEnd(kafka, topic, { timeoutMs: 120000 }, (m) => {
     const value = m.value ?? Buffer.alloc(0);
@@ -24,7 +24,7 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<TopicRecor
 }
 
 /** Waits until the topic holds at least `count` committed records, then returns all of them. */
-export async function readTopicUntil(kafka: Kafka, topic: string, count: number, timeoutMs = 120000): Promise<TopicRecord[]> {
+export async function readTopicUntil(kafka: KafkaClientSettings, topic: string, count: number, timeoutMs = 120000): Promise<TopicRecord[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     // The topic may not exist yet: the bridge creates it when it first connects. Offsets also

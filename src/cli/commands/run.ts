@@ -9,7 +9,10 @@ import { describeUnknown } from '../../config/unknown-names';
 import { MessageFraming } from '../../bridge/message-framing';
 import { EncodeThread } from '../../codec/encode-pool';
 import { createLogger } from '../../log';
-import { KafkaSink, kafkaClient } from '../../sink/kafka-sink';
+import { openAdmin } from '../../sink/kafka-client';
+import { innermostMessage } from '../../sink/kafka-error';
+import { KafkaSink } from '../../sink/kafka-sink';
+import { brokerCount } from '../../sink/topic-admin';
 import { startHttpServer, type OpsHttpServer } from '../../ops/http-server';
 import { KafkaProbe } from '../../ops/kafka-probe';
 import { BridgeMetrics } from '../../ops/metrics';
@@ -65,10 +68,11 @@ export function runCommand(): Command {
       const encodeThread = config.encodeThread ? new EncodeThread(config, log) : undefined;
       const bridge = new Bridge({ list, lease, sink, framer, encodeThread }, config, log, metrics);
       // Its own client without retries: a probe should fail fast, the next one is 5 s away.
-      const probeAdmin = kafkaClient(config, log, { retry: { retries: 0 } }).admin();
+      // Made before the HTTP endpoints listen: loading the client library blocks the event loop
+      // for seconds on a busy host, which must not stall /healthz and /readyz answers.
+      const probeAdmin = await openAdmin(config, { retries: 0 });
       const probeKafka = async (): Promise<void> => {
-        await probeAdmin.connect();
-        await probeAdmin.describeCluster();
+        await brokerCount(probeAdmin);
       };
       const kafkaProbe = new KafkaProbe(probeKafka, (up) => metrics.kafkaProbed(up));
       let http: OpsHttpServer | undefined;
@@ -114,7 +118,7 @@ export function runCommand(): Command {
         await bridge.run();
       } finally {
         kafkaProbe.stop();
-        await probeAdmin.disconnect().catch(() => undefined);
+        await probeAdmin.close().catch(() => undefined);
         await http?.close();
         await sink.disconnect().catch(() => undefined);
         await encodeThread?.close();
@@ -139,7 +143,7 @@ async function untilKafkaAnswers(call: () => Promise<void>, log: Logger, stopped
       if (attempt > 0) log.info('kafka reachable');
       return;
     } catch (err) {
-      if (attempt === 0) log.warn({ err: (err as Error).message }, 'kafka unreachable at start; retrying');
+      if (attempt === 0) log.warn({ err: innermostMessage(err) }, 'kafka unreachable at start; retrying');
       observer.retried('connect');
       await pause(backoffMs(attempt, 200, 5000));
     }

@@ -5,7 +5,8 @@ import { Command } from 'commander';
 import { provenanceOf, type Provenance } from '../../config/config';
 import { describeUnknown } from '../../config/unknown-names';
 import { createLogger } from '../../log';
-import { kafkaClient } from '../../sink/kafka-sink';
+import { withAdmin, type KafkaClientSettings } from '../../sink/kafka-client';
+import { brokerCount, partitionOffsets } from '../../sink/topic-admin';
 import type { CheckResult } from '../../check';
 import { doctorKey, lastReport, type DoctorReport } from '../../bridge/doctor';
 import { Lease } from '../../source/lease';
@@ -79,7 +80,7 @@ export function statusCommand(): Command {
           memory: memory && { ...memory, text: describeMemory(memory) },
           redis: condition ? { ...condition, action: conditionText(condition.condition).action } : null,
           doctor: doctor ? doctorSummary(doctorKey(config), doctor) : null,
-          topic: await topicStatus(config, log).catch((err: unknown) => {
+          topic: await topicStatus(config).catch((err: unknown) => {
             kafkaDown = err;
             return { name: config.kafkaTopic, error: `unreachable: ${(err as Error).message}` };
           }),
@@ -99,26 +100,18 @@ function oldestInFlight(processing: number, oldest: string | null, serverTime: r
   return { oldestAgeMs, oldestTakenAtMs: oldestAgeMs === null || oldest === null ? null : Number(oldest.split(' ')[2]) };
 }
 
-async function topicStatus(config: Parameters<typeof kafkaClient>[0] & { kafkaTopic: string }, log: ReturnType<typeof createLogger>): Promise<Status['topic']> {
-  const kafka = kafkaClient(config, log, { retry: { retries: 2 } });
-  const admin = kafka.admin();
-  // Not reaching the broker rejects (the caller reports it); a topic it lacks is a status.
-  try {
-    await admin.connect();
-  } catch (err) {
-    await admin.disconnect().catch(() => undefined);
-    throw err;
-  }
-  try {
-    const offsets = await admin.fetchTopicOffsets(config.kafkaTopic);
-    const partitions = offsets.map((p) => ({ partition: p.partition, low: p.low, high: p.high })).sort((a, b) => a.partition - b.partition);
-    const durable = await durability(kafka, config.kafkaTopic);
-    return { name: config.kafkaTopic, partitions, offsets: partitions.reduce((a, p) => a + Number(BigInt(p.high) - BigInt(p.low)), 0), ...durable };
-  } catch (err) {
-    return { name: config.kafkaTopic, error: (err as Error).message };
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+async function topicStatus(config: KafkaClientSettings & { kafkaTopic: string }): Promise<Status['topic']> {
+  return withAdmin(config, async (admin) => {
+    // Not reaching the broker rejects (the caller reports it); a topic it lacks is a status.
+    await brokerCount(admin);
+    try {
+      const partitions = (await partitionOffsets(admin, config.kafkaTopic)).map((p) => ({ partition: p.partition, low: String(p.low), high: String(p.high) }));
+      const durable = await durability(admin, config.kafkaTopic);
+      return { name: config.kafkaTopic, partitions, offsets: partitions.reduce((a, p) => a + Number(BigInt(p.high) - BigInt(p.low)), 0), ...durable };
+    } catch (err) {
+      return { name: config.kafkaTopic, error: (err as Error).message };
+    }
+  }, { retries: 2 });
 }
 
 /**

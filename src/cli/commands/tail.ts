@@ -1,14 +1,12 @@
 // `cdr-bridge tail`: reads the topic and prints each CDR decoded, one JSON object per line —
 // the first tool a downstream team reaches for. Decodes both framings the bridge writes.
 
-import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { decodeMessage } from '../../codec/framing';
 import { SchemaRegistry } from '../../codec/schema-registry';
 import { WriterSchemas } from '../../codec/writer-schemas';
-import { createLogger } from '../../log';
-import { kafkaClient } from '../../sink/kafka-sink';
-import { UsageError } from '../../errors';
+import { BridgeError, ConfigError, OperationError, UnknownTopicError, UsageError } from '../../errors';
+import { TopicReader } from '../../sink/topic-reader';
 import { kafkaUnreachable } from '../connections';
 import { configOf, KAFKA_SETTINGS, REGISTRY_SETTINGS, withSettings } from '../options';
 
@@ -23,50 +21,50 @@ export function tailCommand(): Command {
     .option('--with-meta', 'wrap each CDR with its partition, offset and key')
     .action(async (opts: { fromBeginning?: boolean; count?: number; withMeta?: boolean }, cmd: Command) => {
       const config = configOf(cmd);
-      const log = createLogger('warn');
-      const kafka = kafkaClient(config, log);
-      const groupId = `cdr-bridge-tail-${randomBytes(4).toString('hex')}`;
-      const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250 });
       // With a registry, Confluent-framed values are read with the writer schema their id names.
       const writers = config.schemaRegistryUrl !== undefined ? new WriterSchemas(new SchemaRegistry({ ...config, schemaRegistryUrl: config.schemaRegistryUrl })) : undefined;
       let printed = 0;
-      let resolveDone!: () => void;
-      const done = new Promise<void>((r) => (resolveDone = r));
-      const stop = (): void => resolveDone();
+      const done = new AbortController();
+      const stop = (): void => done.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      let reader: TopicReader;
+      let from: Map<number, bigint>;
       try {
-        await consumer.connect();
+        // A reader asks the brokers about the topic without ever having them create it: a
+        // misspelled name is refused here, and no topic of that name appears.
+        reader = await TopicReader.open(config, config.kafkaTopic);
       } catch (err) {
-        await consumer.disconnect().catch(() => undefined);
+        if (err instanceof UnknownTopicError) {
+          throw new ConfigError('KAFKA_TOPIC', `topic "${config.kafkaTopic}" does not exist on Kafka at ${config.kafkaBrokers.join(',')} (tail reads a topic, it never creates one: check the name)`);
+        }
         throw await kafkaUnreachable(config, err);
       }
       try {
-        await consumer.subscribe({ topic: config.kafkaTopic, fromBeginning: Boolean(opts.fromBeginning) });
-        await consumer.run({
-          autoCommit: false,
-          eachMessage: async ({ partition, message }) => {
-            if (opts.count !== undefined && printed >= opts.count) return;
-            let line: unknown;
-            try {
-              const value = message.value ?? Buffer.alloc(0);
-              await writers?.prefetch(value);
-              const cdr = decodeMessage(value, writers?.lookup);
-              line = opts.withMeta ? { partition, offset: message.offset, key: message.key?.toString() ?? null, cdr } : cdr;
-            } catch (err) {
-              line = { partition, offset: message.offset, error: (err as Error).message };
-            }
-            process.stdout.write(`${JSON.stringify(line)}\n`);
-            printed++;
-            if (opts.count !== undefined && printed >= opts.count) stop();
-          },
+        try {
+          from = new Map((await reader.offsets()).map((p) => [p.partition, opts.fromBeginning ? p.low : p.high]));
+        } catch (err) {
+          throw await kafkaUnreachable(config, err);
+        }
+        await reader.read({ from, signal: done.signal }, async (message) => {
+          if (opts.count !== undefined && printed >= opts.count) return;
+          let line: unknown;
+          try {
+            const value = message.value ?? Buffer.alloc(0);
+            await writers?.prefetch(value);
+            const cdr = decodeMessage(value, writers?.lookup);
+            line = opts.withMeta ? { partition: message.partition, offset: message.offset, key: message.key?.toString() ?? null, cdr } : cdr;
+          } catch (err) {
+            line = { partition: message.partition, offset: message.offset, error: (err as Error).message };
+          }
+          process.stdout.write(`${JSON.stringify(line)}\n`);
+          printed++;
+          if (opts.count !== undefined && printed >= opts.count) stop();
+        }).catch((err: unknown) => {
+          throw err instanceof BridgeError ? err : new OperationError('KAFKA_READ', (err as Error).message);
         });
-        await done;
       } finally {
-        await consumer.disconnect().catch(() => undefined);
-        const admin = kafka.admin();
-        await admin.connect().then(() => admin.deleteGroups([groupId])).catch(() => undefined);
-        await admin.disconnect().catch(() => undefined);
+        await reader.close();
       }
     });
 }
