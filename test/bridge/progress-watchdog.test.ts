@@ -112,7 +112,7 @@ describe('progress watchdog (own stack: the broker is frozen on purpose)', () =>
         // What the broker stored (producer ids, epochs, markers): whether a reader or a writer doubled them.
         const dump = await runKafkaJava('org.apache.kafka.tools.DumpLogSegments', ['--files', topicSegments(stack.env.STACK_DATA_DIR!, s.topic).map((g) => g.file).join(',')]);
         writeFileSync(path.join(tmpdir(), `progress-watchdog-${process.pid}-segments.txt`), dump.stdout);
-        // And Kafka's own read_committed reader, beside the tests' kafkajs one.
+        // And Kafka's own read_committed reader, beside the tests' own one.
         const java = await runKafkaJava('org.apache.kafka.tools.consumer.ConsoleConsumer', ['--bootstrap-server', stack.kafkaBrokers, '--topic', s.topic, '--from-beginning', '--timeout-ms', '20000', '--isolation-level', 'read_committed', '--formatter-property', 'print.partition=true', '--formatter-property', 'print.offset=true', '--formatter-property', 'print.value=false']);
         writeFileSync(path.join(tmpdir(), `progress-watchdog-${process.pid}-java-read.txt`), java.stdout);
       }
