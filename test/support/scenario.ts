@@ -86,7 +86,7 @@ export function expectedCdr(payload: string | Buffer): Omit<Cdr, 'received_at'> 
  * Asserts every payload is in the topic, decoded equal to what went in; returns how many
  * copies each cdr_id has (so a test can demand exactly one, or allow duplicates).
  */
-export function assertAllDelivered(payloads: readonly string[], records: readonly TopicRecord[]): Map<string, number> {
+export function assertAllDelivered(payloads: readonly string[], records: readonly TopicRecord[], expected: (payload: string) => Omit<Cdr, 'received_at'> = expectedCdr): Map<string, number> {
   const copies = new Map<string, number>();
   const byId = new Map<string, TopicRecord>();
   for (const r of records) {
@@ -96,7 +96,7 @@ export function assertAllDelivered(payloads: readonly string[], records: readonl
   }
   let missing = 0;
   for (const p of payloads) {
-    const want = expectedCdr(p);
+    const want = expected(p);
     const got = byId.get(want.cdr_id);
     if (!got) {
       missing++;
