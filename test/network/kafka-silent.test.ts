@@ -68,7 +68,7 @@ describe('paths to Kafka that fail without closing', () => {
     run = new NetworkRun(scenario(), proxy);
     // Test-only failpoint: the leader stops itself (SIGSTOP) with its first transaction sent and
     // not committed; the paths go silent before it goes on, so its EndTxn is written into the hole.
-    const { leader, standby } = await run.leaderAndStandby({}, { CDR_BRIDGE_FAILPOINT: 'stop-before-commit' });
+    const { leader, standby } = await run.leaderAndStandby({}, { CDR_BRIDGE_TEST_FAILPOINTS: 'true', CDR_BRIDGE_FAILPOINT: 'stop-before-commit' });
     const d = run.dialler(4500, 100, 6101);
     await stoppedAt(leader, 'stop-before-commit');
     await proxy.blackHole(proxy.allKafkaProxies);

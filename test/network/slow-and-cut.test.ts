@@ -71,7 +71,7 @@ describe('a slow network, and connections reset mid-request', () => {
     await proxy.resetOnClose(proxy.path('a').kafkaProxies);
     // Test-only failpoint: the leader stops itself (SIGSTOP) before its first send, so the cut is
     // armed exactly before that send's requests are written.
-    const { leader } = await run.leaderAndStandby({}, { CDR_BRIDGE_FAILPOINT: 'stop-before-send' });
+    const { leader } = await run.leaderAndStandby({}, { CDR_BRIDGE_TEST_FAILPOINTS: 'true', CDR_BRIDGE_FAILPOINT: 'stop-before-send' });
     const d = run.dialler(2000, 300, 5002);
     await stoppedAt(leader, 'stop-before-send');
     await proxy.cutAfter(proxy.path('a').kafkaProxies, PRODUCE_CUT_BYTES);
@@ -92,7 +92,7 @@ describe('a slow network, and connections reset mid-request', () => {
     // The leader stops itself after its first transaction's sends (the last one carried the
     // position), before the commit: the next request it writes is the EndTxn. At debug level it
     // logs each retried Kafka request: the proof the cut landed on the EndTxn.
-    const { leader } = await run.leaderAndStandby({}, { CDR_BRIDGE_FAILPOINT: 'stop-before-commit', LOG_LEVEL: 'debug' });
+    const { leader } = await run.leaderAndStandby({}, { CDR_BRIDGE_TEST_FAILPOINTS: 'true', CDR_BRIDGE_FAILPOINT: 'stop-before-commit', LOG_LEVEL: 'debug' });
     const d = run.dialler(2000, 300, 5003);
     await stoppedAt(leader, 'stop-before-commit');
     await proxy.cutAfter(proxy.path('a').kafkaProxies, END_TXN_CUT_BYTES);

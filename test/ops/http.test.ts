@@ -163,7 +163,11 @@ describe('readiness through outages (a private stack, its services stopped on pu
       assert.equal(await scrapeSample(base, 'cdr_bridge_redis_up'), 1);
 
       await own.start('kafka');
-      await waitFor('/readyz to turn 200 again', async () => (await readyz()).status === 200, 120000);
+      // A lone bridge the progress watchdog stood down during the outage leads again after one bound.
+      await waitFor('/readyz to turn 200 again, as the leader', async () => {
+        const r = await readyz();
+        return r.status === 200 && (r.state as { role?: string }).role === 'leader';
+      }, 120000);
       assert.deepEqual((await readyz()).state, { ready: true, role: 'leader', redis: true, kafka: true });
       await waitFor('both lists to drain', async () => (await redis.llen(source)) + (await redis.llen(`${source}:processing`)) === 0, 120000);
       const records = await readTopicUntil(kafka, topic, payloads.length);

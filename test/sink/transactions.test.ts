@@ -9,7 +9,7 @@ import { createLogger } from '../../src/log';
 import { KafkaSink, type OutMessage, type SinkSettings } from '../../src/sink/kafka-sink';
 import { createProducer } from '../../src/sink/producer';
 import { oracleRawValues } from '../support/oracle-topic';
-import { kafkaSettings, services, uniqueName } from '../support/services';
+import { kafkaSettings, services, uniqueName, waitFor } from '../support/services';
 import { readToEnd } from '../../src/sink/topic-reader';
 
 const log = createLogger('silent');
@@ -132,8 +132,14 @@ describe('transactional sink', () => {
     await a.send([message('p4')]);
     await a.commit({ listId: 'L', seq: 3 });
 
-    const ids: string[] = [];
-    await readToEnd(kafkaSettings(), s.kafkaTopic, {}, (m) => ids.push(String(m.headers['cdr-id'])));
+    // EndTxn answers once the commit is decided; its markers reach the partitions a moment later,
+    // so a read_committed reader sees the last transaction once they have.
+    let ids: string[] = [];
+    await waitFor('the four records committed', async () => {
+      ids = [];
+      await readToEnd(kafkaSettings(), s.kafkaTopic, {}, (m) => ids.push(String(m.headers['cdr-id'])));
+      return ids.length >= 4;
+    }, 30_000, 200);
     assert.deepEqual(ids, ['p1', 'p2', 'p3', 'p4']);
     const positions: string[] = [];
     await readToEnd(kafkaSettings(), s.kafkaProgressTopic, {}, (m) => positions.push(String(m.value)));
