@@ -63,12 +63,18 @@ export interface LeaderParts {
 /** The leader's parts, wired: for the bridge, and for `replay`, which leads once and settles. */
 export function composeLeader(parts: BridgeParts, settings: BridgeSettings, log: Logger, observer: BridgeObserver, stopSignal: AbortSignal): LeaderParts {
   const watchdog = new ProgressWatchdog(settings.progressTimeoutMs, () => parts.list.waiting());
-  const leadership = new Leadership(parts.lease, log, () => observer.role('standby'), watchdog, async (standDown) => {
-    // A standby from this instant: what it had in flight fails now, with the producer dropped.
-    observer.role('standby');
-    observer.stoodDown(standDown);
-    await parts.sink.reset();
-  });
+  const leadership = new Leadership(
+    parts.lease,
+    log,
+    () => observer.role('standby'),
+    watchdog,
+    (standDown) => {
+      // A standby from this instant: what it had in flight fails now, with the producer dropped.
+      observer.role('standby');
+      observer.stoodDown(standDown);
+    },
+    () => parts.sink.reset(),
+  );
   const progressed = (): void => watchdog.progressed();
   const leader = new Leader(leadership, parts, observer, log, stopSignal);
   const redisDataLoss = new RedisDataLoss(log, observer);

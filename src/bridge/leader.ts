@@ -84,6 +84,8 @@ export class Leader {
         return;
       } catch (err) {
         if (err instanceof NotLeaderError) throw err;
+        // The term ended under it (the producer dropped when the lease went): not an outage.
+        if (!this.parts.lease.isHeld()) throw new NotLeaderError(`lease gone while ${(err as Error).message}`);
         const side = failedSide(err);
         // Redis failures a minute apart are two outages, each said once.
         if (this.failing === 'redis' && Date.now() - this.failedAt > 60_000) {

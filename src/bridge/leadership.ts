@@ -19,8 +19,18 @@ export class Leadership {
     private readonly log: Logger,
     private readonly onStandby: () => void,
     readonly watchdog: ProgressWatchdog,
-    private readonly onStandDown: (standDown: StandDown) => Promise<void>,
+    private readonly onStandDown: (standDown: StandDown) => void,
+    /**
+     * The term is over (stood down, lease lost or lapsed): drops the producer at once, so nothing
+     * of this term still waiting in the client — a send, an InitProducerId held up by an outage —
+     * reaches Kafka later, after another bridge leads.
+     */
+    private readonly onTermEnded: () => Promise<void>,
   ) {}
+
+  private endTerm(): Promise<void> {
+    return this.onTermEnded().catch((err: Error) => this.log.warn({ err: err.message }, 'dropping the producer at the end of the term failed'));
+  }
 
   /** How often a standby tries to take the lease: a dead leader is replaced within ttl + this. */
   private get pollMs(): number {
@@ -93,6 +103,7 @@ export class Leadership {
       if (!renewed) {
         this.log.warn({ lease: this.lease.key }, 'lease lost to another bridge or expired: stopped taking');
         this.stopRenewing();
+        await this.endTerm();
       } else if (this.renewFailing) {
         this.renewFailing = false;
         this.log.info({ lease: this.lease.key }, 'lease renewal works again');
@@ -119,6 +130,7 @@ export class Leadership {
     this.lease.drop();
     this.log.warn({ lease: this.lease.key, ttlMs: this.lease.ttlMs }, 'lease lapsed with its renewal unanswered (Redis does not answer): stopped taking');
     this.onStandby();
+    void this.endTerm();
   }
 
   /** Asks the watchdog before a renewal; on its word, lets the lease go at once and says why. */
@@ -130,10 +142,11 @@ export class Leadership {
     this.watchdog.stoodDown(standDown);
     const { stalledMs, waiting } = standDown;
     this.log.warn({ lease: this.lease.key, stalledMs, waiting, progressTimeoutMs: this.watchdog.boundMs }, `${standDown.reason}: standing down so another bridge can lead; not trying for the lease again for ${this.watchdog.boundMs} ms`);
-    // Before the lease goes: the producer of this term is dropped, so no send of it still queued in
-    // the client (waiting on a frozen broker or a silent path) goes out later, after the broker
-    // aborted its transaction on a timeout, where the next leader's commit would take it in too.
-    await this.onStandDown(standDown).catch(() => undefined);
+    this.onStandDown(standDown);
+    // Before the lease goes: a send of this term still queued in the client (waiting on a frozen
+    // broker or a silent path) would go out later, after the broker aborted its transaction on a
+    // timeout, where the next leader's commit would take it in too.
+    await this.endTerm();
     // Released rather than left to expire: a standby with a path this leader lacks starts now.
     await this.lease.release().catch(() => this.lease.drop());
     await rememberStandDown(this.lease.redis, this.lease.key, standDown);

@@ -62,7 +62,7 @@ export class Settlement {
     const durability = await sink.connect();
     if (durability.warning && !this.durabilityChecked) this.log.warn(durability.warning);
     this.durabilityChecked = true;
-    await sink.init();
+    await sink.init(() => this.writer.checkLease('before initialising the producer, Kafka reached'));
     const position = await sink.committedProgress();
     this.redisDataLoss.check(position, await list.listId());
     const adopted = await list.adoptUnrecorded();

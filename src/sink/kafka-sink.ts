@@ -114,11 +114,16 @@ export class KafkaSink {
    * zombie leader's next send or commit fails) and closes whatever transaction one left open.
    * Only a lease holder calls this, so two live bridges never fence each other back and forth.
    */
-  async init(): Promise<void> {
+  async init(mayInitialise: () => void = () => undefined): Promise<void> {
     await this.reset();
     const producer = await createProducer(this.settings, this.log, this.settings.kafkaTransactionalId);
     this.producer = producer;
     try {
+      // Reach the brokers first, then ask once more whether this bridge may fence the id: an
+      // InitProducerId left waiting through an outage would otherwise go out once Kafka is back,
+      // whoever holds the lease by then, and fence the producer of the one that does.
+      await producer.metadata({ topics: [this.settings.kafkaTopic], autocreateTopics: false });
+      mayInitialise();
       // The library runs InitProducerId when a transaction begins; cancel() only forgets the empty
       // transaction locally (nothing reached a partition), leaving the producer initialised.
       const empty = await producer.beginTransaction();

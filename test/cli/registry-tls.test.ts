@@ -11,17 +11,21 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../support/bridge-process';
+import { OwnStack } from '../support/own-stack';
 import { uniqueName } from '../support/services';
 import { makeTestCa, type TestCa } from '../support/test-ca';
 
-const registry = process.env.SCHEMA_REGISTRY_URL;
+let stack: OwnStack;
+let registry: string;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'cdr-bridge-registry-tls-'));
 let ca: TestCa;
 let terminator: tls.Server;
 let httpsUrl: string;
 
 before(async () => {
-  assert.ok(registry, 'SCHEMA_REGISTRY_URL: run on a stack with a registry (scripts/stack up --registry)');
+  // A stack of its own with a registry (npm test's shared stack has none).
+  stack = await OwnStack.up({ registry: true });
+  registry = stack.env.SCHEMA_REGISTRY_URL ?? assert.fail('the stack wrote no SCHEMA_REGISTRY_URL');
   ca = makeTestCa(dir);
   const upstream = new URL(registry);
   // TLS in front, plain TCP to the registry behind: every byte the bridge sends reaches the registry.
@@ -36,9 +40,10 @@ before(async () => {
   httpsUrl = `https://127.0.0.1:${port}${upstream.pathname}`;
 });
 
-after(() => {
+after(async () => {
   terminator?.close();
   rmSync(dir, { recursive: true, force: true });
+  await stack?.down();
 });
 
 describe('a schema registry over https with a CA of its own', () => {
@@ -46,7 +51,7 @@ describe('a schema registry over https with a CA of its own', () => {
     const subject = uniqueName('test.registry-tls');
     const secure = await runCli(['schema', 'register', '--json', '--subject', subject], { SCHEMA_REGISTRY_URL: httpsUrl, SCHEMA_REGISTRY_CA_FILE: ca.caFile });
     assert.equal(secure.code, 0, secure.stderr);
-    const plain = await runCli(['schema', 'register', '--json', '--subject', subject], { SCHEMA_REGISTRY_URL: registry! });
+    const plain = await runCli(['schema', 'register', '--json', '--subject', subject], { SCHEMA_REGISTRY_URL: registry });
     assert.equal(plain.code, 0, plain.stderr);
     assert.deepEqual(JSON.parse(secure.stdout), JSON.parse(plain.stdout));
   });
@@ -59,7 +64,7 @@ describe('a schema registry over https with a CA of its own', () => {
   });
 
   it('applies to https only: with an http:// registry it stops the command (exit 2, one line)', async () => {
-    const r = await runCli(['schema', 'register'], { SCHEMA_REGISTRY_URL: registry!, SCHEMA_REGISTRY_CA_FILE: ca.caFile });
+    const r = await runCli(['schema', 'register'], { SCHEMA_REGISTRY_URL: registry, SCHEMA_REGISTRY_CA_FILE: ca.caFile });
     assert.equal(r.code, 2);
     assert.equal(r.stderr, 'cdr-bridge: SCHEMA_REGISTRY_CA_FILE: applies to TLS connections only: SCHEMA_REGISTRY_URL must start with https://\n');
   });
