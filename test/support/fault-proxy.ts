@@ -41,6 +41,7 @@ const BLACK_HOLE_MS = 3_600_000;
 
 export class FaultProxy {
   private readonly added: { proxy: string; name: string }[] = [];
+  private readonly refused: string[] = [];
 
   private constructor(
     readonly url: string,
@@ -114,15 +115,33 @@ export class FaultProxy {
     for (const proxy of proxies) await this.add(proxy, 'cut', { type: 'limit_data', stream: 'upstream', attributes: { bytes } });
   }
 
-  /** Removes every toxic this test added: held data is delivered, and the paths work again. */
+  /** `ms` added to every reply (downstream only): a request reaches the service, its answer waits. */
+  async holdReplies(proxies: readonly string[], ms: number): Promise<void> {
+    for (const proxy of proxies) await this.add(proxy, 'hold-replies', { type: 'latency', stream: 'downstream', attributes: { latency: ms } });
+  }
+
+  /**
+   * The proxies stop: their open connections are closed under the bridge — a reply a toxic still
+   * holds is never delivered — and new ones are refused, until heal().
+   */
+  async refuse(proxies: readonly string[]): Promise<void> {
+    for (const proxy of proxies) {
+      await this.call('POST', `/proxies/${proxy}`, { enabled: false });
+      this.refused.push(proxy);
+    }
+  }
+
+  /** Removes every toxic this test added and restarts what it stopped: the paths work again. */
   async heal(): Promise<void> {
     for (const { proxy, name } of [...this.added].reverse()) await this.remove(proxy, name);
+    for (const proxy of this.refused.splice(0)) await this.call('POST', `/proxies/${proxy}`, { enabled: true });
   }
 
   /** Every proxy enabled and without toxics, whoever added them (between tests). */
   async reset(): Promise<void> {
     await this.call('POST', '/reset');
     this.added.length = 0;
+    this.refused.length = 0;
   }
 
   private async call(method: string, route: string, body?: unknown): Promise<unknown> {
