@@ -21,9 +21,10 @@ export class Leadership {
     readonly watchdog: ProgressWatchdog,
     private readonly onStandDown: (standDown: StandDown) => void,
     /**
-     * The term is over (stood down, lease lost or lapsed): drops the producer at once, so nothing
-     * of this term still waiting in the client — a send, an InitProducerId held up by an outage —
-     * reaches Kafka later, after another bridge leads.
+     * A stand-down ends the term: drops the producer at once, so nothing of this term still
+     * waiting in the client reaches Kafka later, after another bridge leads. (A lease lost or
+     * lapsed is left to Kafka's fence: the next holder's InitProducerId refuses the old producer,
+     * which the zombie fault test proves; and init asks for the lease again once Kafka answers.)
      */
     private readonly onTermEnded: () => Promise<void>,
   ) {}
@@ -103,7 +104,6 @@ export class Leadership {
       if (!renewed) {
         this.log.warn({ lease: this.lease.key }, 'lease lost to another bridge or expired: stopped taking');
         this.stopRenewing();
-        await this.endTerm();
       } else if (this.renewFailing) {
         this.renewFailing = false;
         this.log.info({ lease: this.lease.key }, 'lease renewal works again');
@@ -130,7 +130,6 @@ export class Leadership {
     this.lease.drop();
     this.log.warn({ lease: this.lease.key, ttlMs: this.lease.ttlMs }, 'lease lapsed with its renewal unanswered (Redis does not answer): stopped taking');
     this.onStandby();
-    void this.endTerm();
   }
 
   /** Asks the watchdog before a renewal; on its word, lets the lease go at once and says why. */
