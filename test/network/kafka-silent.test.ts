@@ -5,12 +5,10 @@
 // per key. Each test proves its fault reached the bridges.
 
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { leaseHolderPid, waitForNewLeaseHolder } from '../support/bridge-process';
-import { FaultProxy } from '../support/fault-proxy';
-import { assertExactlyOnce, NetworkRun, stoppedAt, warnings } from '../support/network-run';
+import { assertExactlyOnce, networkTests, stoppedAt, warnings } from '../support/network-run';
 import { endpointsOf, scrapeSample } from '../support/ops-endpoints';
-import { scenarioFactory } from '../support/scenario';
 import { waitFor } from '../support/services';
 
 const TEST_TIMEOUT_MS = 180_000;
@@ -22,18 +20,10 @@ const PROGRESS_TIMEOUT_MS = 6000;
 const ALL_SILENT_MS = 30_000;
 
 describe('paths to Kafka that fail without closing', () => {
-  const proxy = FaultProxy.attached();
-  const scenario = scenarioFactory();
-  let run: NetworkRun | undefined;
-
-  afterEach(async () => {
-    await run?.end();
-    run = undefined;
-    await proxy.reset();
-  });
+  const { proxy, open } = networkTests();
 
   it('the leader\'s path to Kafka silent past the progress bound: it stands down, the standby leads within the bound plus a lease TTL, one copy of each CDR', { timeout: TEST_TIMEOUT_MS }, async () => {
-    run = new NetworkRun(scenario(), proxy);
+    const run = open();
     const { leader, standby } = await run.leaderAndStandby({ PROGRESS_TIMEOUT_MS: String(PROGRESS_TIMEOUT_MS) });
     const base = await endpointsOf(leader);
     const d = run.dialler(4000, 150, 6102);
@@ -65,7 +55,7 @@ describe('paths to Kafka that fail without closing', () => {
   });
 
   it('every bridge\'s path to Kafka silent for 30 s mid-transaction: nothing is committed meanwhile, then every CDR once', { timeout: TEST_TIMEOUT_MS }, async () => {
-    run = new NetworkRun(scenario(), proxy);
+    const run = open();
     // Test-only failpoint: the leader stops itself (SIGSTOP) with its first transaction sent and
     // not committed; the paths go silent before it goes on, so its EndTxn is written into the hole.
     const { leader, standby } = await run.leaderAndStandby({}, { CDR_BRIDGE_TEST_FAILPOINTS: 'true', CDR_BRIDGE_FAILPOINT: 'stop-before-commit' });

@@ -9,12 +9,10 @@
 // independent read_committed reader that demands every CDR once, in push order per key.
 
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Admin } from '@platformatic/kafka';
 import { withAdmin } from '../../src/sink/kafka-client';
-import { FaultProxy } from '../support/fault-proxy';
-import { assertExactlyOnce, NetworkRun, stoppedAt, warnings } from '../support/network-run';
-import { scenarioFactory } from '../support/scenario';
+import { assertExactlyOnce, networkTests, stoppedAt, warnings } from '../support/network-run';
 import { waitFor } from '../support/services';
 
 const TEST_TIMEOUT_MS = 150_000;
@@ -26,19 +24,11 @@ const TEST_TIMEOUT_MS = 150_000;
 const HOLD_MS = 3000;
 
 describe('a produce appended by the broker whose reply is lost', () => {
-  const proxy = FaultProxy.attached();
-  const scenario = scenarioFactory();
-  let run: NetworkRun | undefined;
-
-  afterEach(async () => {
-    await run?.end();
-    run = undefined;
-    await proxy.reset();
-  });
+  const { proxy, scenario, open } = networkTests();
 
   it('a produce reaches the broker and is appended, but no reply comes back to it or to any retry: the send fails, the transaction is aborted rather than sent again, one copy of each CDR', { timeout: TEST_TIMEOUT_MS }, async () => {
     const s = scenario();
-    run = new NetworkRun(s, proxy);
+    const run = open(s);
     const kafkaA = proxy.path('a').kafkaProxies;
     // Test-only failpoint: the leader stops itself (SIGSTOP) before its first send, so the fault
     // is armed before that send's requests (metadata, AddPartitionsToTxn, produce) are written.

@@ -4,12 +4,10 @@
 // CDR once, in push order per key.
 
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { waitForNewLeaseHolder } from '../support/bridge-process';
-import { FaultProxy } from '../support/fault-proxy';
-import { assertExactlyOnce, NetworkRun } from '../support/network-run';
+import { assertExactlyOnce, networkTests } from '../support/network-run';
 import { endpointsOf, scrapeSample } from '../support/ops-endpoints';
-import { scenarioFactory } from '../support/scenario';
 import { waitFor } from '../support/services';
 
 const TEST_TIMEOUT_MS = 150_000;
@@ -17,18 +15,10 @@ const TEST_TIMEOUT_MS = 150_000;
 const LEASE_TTL_MS = 3000;
 
 describe('a path to Redis that fails without closing', () => {
-  const proxy = FaultProxy.attached();
-  const scenario = scenarioFactory();
-  let run: NetworkRun | undefined;
-
-  afterEach(async () => {
-    await run?.end();
-    run = undefined;
-    await proxy.reset();
-  });
+  const { proxy, open } = networkTests();
 
   it('the leader\'s path to Redis silent past its lease: it stops taking within about one TTL and says so, the standby leads, one copy of each CDR', { timeout: TEST_TIMEOUT_MS }, async () => {
-    run = new NetworkRun(scenario(), proxy);
+    const run = open();
     const { leader } = await run.leaderAndStandby();
     const base = await endpointsOf(leader);
     const d = run.dialler(3000, 200, 6001);

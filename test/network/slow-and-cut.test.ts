@@ -4,11 +4,9 @@
 // demands every CDR once, in push order per key. Each test proves its fault reached the bridge.
 
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
-import { FaultProxy } from '../support/fault-proxy';
-import { assertExactlyOnce, NetworkRun, stoppedAt } from '../support/network-run';
+import { describe, it } from 'node:test';
+import { assertExactlyOnce, networkTests, stoppedAt } from '../support/network-run';
 import { endpointsOf, httpGet, sample } from '../support/ops-endpoints';
-import { scenarioFactory } from '../support/scenario';
 import { waitFor } from '../support/services';
 
 const TEST_TIMEOUT_MS = 150_000;
@@ -24,18 +22,10 @@ const PRODUCE_CUT_BYTES = 1024;
 const END_TXN_CUT_BYTES = 30;
 
 describe('a slow network, and connections reset mid-request', () => {
-  const proxy = FaultProxy.attached();
-  const scenario = scenarioFactory();
-  let run: NetworkRun | undefined;
-
-  afterEach(async () => {
-    await run?.end();
-    run = undefined;
-    await proxy.reset();
-  });
+  const { proxy, open } = networkTests();
 
   it(`${LATENCY_MS} ms added each way to every request of every bridge: CDRs keep moving, one copy of each`, { timeout: TEST_TIMEOUT_MS }, async () => {
-    run = new NetworkRun(scenario(), proxy);
+    const run = open();
     const { leader } = await run.leaderAndStandby();
     const base = await endpointsOf(leader);
     const d = run.dialler(3000, 200, 5001);
@@ -66,7 +56,7 @@ describe('a slow network, and connections reset mid-request', () => {
   });
 
   it('a connection reset (RST) in the middle of a produce request, and every retry\'s too: the send fails, the next producer settles the batch, one copy of each CDR', { timeout: TEST_TIMEOUT_MS }, async () => {
-    run = new NetworkRun(scenario(), proxy);
+    const run = open();
     // The cut below is a reset (RST), as a middlebox or a peer's crash makes, not a FIN.
     await proxy.resetOnClose(proxy.path('a').kafkaProxies);
     // Test-only failpoint: the leader stops itself (SIGSTOP) before its first send, so the cut is
@@ -86,7 +76,7 @@ describe('a slow network, and connections reset mid-request', () => {
   });
 
   it('a connection reset (RST) in the middle of an EndTxn: the commit is tried again on a new connection, one copy of each CDR', { timeout: TEST_TIMEOUT_MS }, async () => {
-    run = new NetworkRun(scenario(), proxy);
+    const run = open();
     // The cut below is a reset (RST), as a middlebox or a peer's crash makes, not a FIN.
     await proxy.resetOnClose(proxy.path('a').kafkaProxies);
     // The leader stops itself after its first transaction's sends (the last one carried the

@@ -5,11 +5,12 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { afterEach } from 'node:test';
 import { BridgeProcess } from './bridge-process';
 import { settledDelivery, verifyTopic, type DeliveryReport } from './delivery-check';
 import { cdrsOnKeys, SteadyDialler } from './dialler';
-import type { FaultProxy } from './fault-proxy';
-import type { Scenario } from './scenario';
+import { FaultProxy } from './fault-proxy';
+import { scenarioFactory, type Scenario } from './scenario';
 import { waitFor } from './services';
 
 /** CDRs whose keys repeat over this many values, so per-key order is checked on every key. */
@@ -84,6 +85,23 @@ export class NetworkRun {
       await b.exited;
     }
   }
+}
+
+/**
+ * What every network test file sets up inside its describe: the stack's proxy, a scenario per
+ * test, and after each test the run ended (its bridges and diallers stopped) and every toxic
+ * removed. `open()` starts a test's run.
+ */
+export function networkTests(): { proxy: FaultProxy; scenario: () => Scenario; open: (s?: Scenario) => NetworkRun } {
+  const proxy = FaultProxy.attached();
+  const scenario = scenarioFactory();
+  let run: NetworkRun | undefined;
+  afterEach(async () => {
+    await run?.end();
+    run = undefined;
+    await proxy.reset();
+  });
+  return { proxy, scenario, open: (s = scenario()) => (run = new NetworkRun(s, proxy)) };
 }
 
 export function assertExactlyOnce(report: DeliveryReport): void {
